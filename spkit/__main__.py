@@ -1,0 +1,3 @@
+from spkit.cli.main import main
+
+raise SystemExit(main())

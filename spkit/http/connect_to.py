@@ -1,0 +1,81 @@
+"""``curl --connect-to`` for requests: reach ``host:port`` at another address, keeping the host name.
+
+SNI, certificate verification and the ``Host`` header still use the original name, so a client talks
+to the sandbox exactly as it would talk to Microsoft, only the socket goes to loopback.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Mapping
+
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.util import connection as urllib3_connection
+
+
+def parse_connect_to(mapping: Mapping[str, str]) -> dict[tuple[str, int], tuple[str, int]]:
+    """``{"host:443": "127.0.0.1:8443"}`` → ``{("host", 443): ("127.0.0.1", 8443)}``; ValueError if malformed."""
+    parsed: dict[tuple[str, int], tuple[str, int]] = {}
+    for source, target in mapping.items():
+        s_host, _, s_port = source.rpartition(":")
+        t_host, _, t_port = target.rpartition(":")
+        if not (s_host and s_port.isdigit() and t_host and t_port.isdigit()):
+            raise ValueError(f"connect-to entry {source!r}: {target!r} is not 'host:port': 'address:port'")
+        parsed[(s_host.lower(), int(s_port))] = (t_host.strip("[]"), int(t_port))
+    return parsed
+
+
+def _mapped_new_conn(self) -> socket.socket:
+    target = self._spkit_connect_to.get((self.host.lower(), self.port))
+    if target is None:
+        return self._spkit_original_new_conn()
+    try:
+        return urllib3_connection.create_connection(
+            target, self.timeout, source_address=self.source_address, socket_options=self.socket_options
+        )
+    except TimeoutError as exc:
+        raise ConnectTimeoutError(
+            self, f"Connection to {self.host} (mapped to {target[0]}:{target[1]}) timed out."
+        ) from exc
+    except OSError as exc:
+        raise NewConnectionError(
+            self, f"Failed to establish a new connection to {self.host} (mapped to {target[0]}:{target[1]}): {exc}"
+        ) from exc
+
+
+def _connection_class(base: type, mapping: dict) -> type:
+    return type(
+        f"ConnectTo{base.__name__}",
+        (base,),
+        {"_spkit_connect_to": mapping, "_new_conn": _mapped_new_conn, "_spkit_original_new_conn": base._new_conn},
+    )
+
+
+class ConnectToAdapter(HTTPAdapter):
+    """An HTTPAdapter whose connections honour a connect-to map (and otherwise behave as usual)."""
+
+    def __init__(self, connect_to: Mapping[str, str] | None = None, **kwargs) -> None:
+        self.connect_to = parse_connect_to(connect_to or {})
+        super().__init__(**kwargs)
+
+    def maps(self, host: str, port: int) -> bool:
+        return (host.lower(), port) in self.connect_to
+
+    def init_poolmanager(self, connections, maxsize, block=False, **pool_kwargs) -> None:
+        super().init_poolmanager(connections, maxsize, block=block, **pool_kwargs)
+        if not self.connect_to:
+            return
+        https_conn = _connection_class(HTTPSConnection, self.connect_to)
+        http_conn = _connection_class(HTTPConnection, self.connect_to)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": type("ConnectToHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http_conn}),
+            "https": type("ConnectToHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https_conn}),
+        }
+
+    def __getstate__(self):  # requests pickles adapters; keep the map
+        state = super().__getstate__()
+        state["connect_to"] = self.connect_to
+        return state

@@ -1,0 +1,167 @@
+"""Access tokens the sandbox's identity platform signs and its resources (Graph, SharePoint) check.
+
+RS256 JWTs with a ``kid`` from the JWKS the identity platform publishes, like Entra's. Issuing lives
+here rather than in ``identity/`` because both sides must agree on the key and the claim rules.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+class TokenRejected(Exception):
+    """A bearer token a resource must refuse. ``reason`` is one of: missing, malformed, signature,
+    expired, audience, issuer, tenant."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+@dataclass
+class SigningKey:
+    private_key: rsa.RSAPrivateKey
+    certificate: x509.Certificate
+
+    @property
+    def kid(self) -> str:
+        return b64url(self.certificate.fingerprint(hashes.SHA1()))  # noqa: S303 - x5t is SHA-1 by spec
+
+    def jwk(self) -> dict[str, Any]:
+        numbers = self.private_key.public_key().public_numbers()
+        der = self.certificate.public_bytes(serialization.Encoding.DER)
+        return {
+            "kty": "RSA",
+            "use": "sig",
+            "kid": self.kid,
+            "x5t": self.kid,
+            "n": b64url(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")),
+            "e": b64url(numbers.e.to_bytes((numbers.e.bit_length() + 7) // 8, "big")),
+            "x5c": [base64.b64encode(der).decode("ascii")],
+        }
+
+
+class TokenService:
+    """Signs access tokens and validates them for a resource."""
+
+    def __init__(self, key: SigningKey, authority_host: str, lifetime_s: int = 3599) -> None:
+        self.key = key
+        self.authority_host = authority_host.rstrip("/")
+        self.lifetime_s = lifetime_s
+
+    def issuer(self, tenant_id: str) -> str:
+        return f"{self.authority_host}/{tenant_id}/v2.0"
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [self.key.jwk()]}
+
+    def issue(
+        self,
+        *,
+        tenant_id: str,
+        audience: str,
+        client_id: str,
+        app_display_name: str,
+        acr: str,
+        roles: list[str] | None = None,
+        scopes: list[str] | None = None,
+        subject_oid: str | None = None,
+        upn: str | None = None,
+        now: float | None = None,
+        lifetime_s: int | None = None,
+    ) -> str:
+        """A signed token. ``acr`` is "0" (public client), "1" (secret) or "2" (certificate)."""
+        now = int(now if now is not None else time.time())
+        claims: dict[str, Any] = {
+            "aud": audience,
+            "iss": self.issuer(tenant_id),
+            "iat": now,
+            "nbf": now,
+            "exp": now + (lifetime_s if lifetime_s is not None else self.lifetime_s),
+            "tid": tenant_id,
+            "appid": client_id,
+            "azp": client_id,
+            "appidacr": acr,
+            "azpacr": acr,
+            "app_displayname": app_display_name,
+            "oid": subject_oid or client_id,
+            "sub": subject_oid or client_id,
+            "idtyp": "user" if upn else "app",
+            "uti": b64url(uuid.uuid4().bytes),
+            "ver": "2.0",
+        }
+        if roles:
+            claims["roles"] = list(roles)
+        if scopes:
+            claims["scp"] = " ".join(scopes)
+        if upn:
+            claims["upn"] = upn
+        return jwt.encode(
+            claims, self.key.private_key, algorithm="RS256", headers={"kid": self.key.kid, "x5t": self.key.kid}
+        )
+
+    def validate(self, token: str | None, *, audiences: set[str], leeway_s: int = 0) -> dict[str, Any]:
+        """The claims of a token this resource accepts; ``TokenRejected`` otherwise."""
+        if not token:
+            raise TokenRejected("missing", "Access token is empty.")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise TokenRejected("malformed", "IDX14100: JWT is not well formed.") from exc
+        if header.get("alg") != "RS256" or header.get("kid") != self.key.kid:
+            raise TokenRejected("signature", "IDX10503: Signature validation failed. Token does not have a kid "
+                                "that matches a published signing key.")
+        try:
+            claims = jwt.decode(
+                token,
+                self.key.private_key.public_key(),
+                algorithms=["RS256"],
+                options={"verify_aud": False, "require": ["exp", "aud", "iss", "tid"]},
+                leeway=leeway_s,
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise TokenRejected("expired", "Lifetime validation failed, the token is expired.") from exc
+        except jwt.InvalidSignatureError as exc:
+            raise TokenRejected("signature", "IDX10511: Signature validation failed.") from exc
+        except jwt.PyJWTError as exc:
+            raise TokenRejected("malformed", f"IDX14100: JWT is not well formed: {exc}") from exc
+        if claims.get("aud") not in audiences:
+            raise TokenRejected("audience", f"Invalid audience '{claims.get('aud')}'.")
+        if claims.get("iss") != self.issuer(str(claims.get("tid"))):
+            raise TokenRejected("issuer", "Invalid issuer.")
+        return claims
+
+
+def new_signing_key(common_name: str = "sandbox token signing") -> SigningKey:
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=3650))
+        .sign(key, hashes.SHA256())
+    )
+    return SigningKey(key, cert)

@@ -1,0 +1,234 @@
+"""Start, find, check and stop a sandbox: in this process (tests), in the foreground, or detached.
+
+A running sandbox is known by its card in the state directory; ``stop`` and ``status`` read it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import SandboxError
+from .access_tokens import TokenService
+from .ca import ensure_ca, issue_server_certificate
+from .card import CARD_NAME, build_card, write_card
+from .dispatch import Dispatcher
+from .scenario import build_state, load_scenario
+from .server import Listener
+from .state import Faults, SandboxState
+
+log = logging.getLogger("spkit.sandbox")
+
+
+def default_state_dir() -> Path:
+    """``$XDG_DATA_HOME/spkit/sandbox`` (``~/.local/share/spkit/sandbox`` when unset)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "spkit" / "sandbox"
+
+
+@dataclass
+class SandboxOptions:
+    state_dir: Path = field(default_factory=default_state_dir)
+    port: int = 0
+    sites: int | None = None
+    scenario: Path | None = None
+    throttle: float = 0.0
+    latency_ms: int = 0
+
+    def validate(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise SandboxError(f"--port must be between 0 and 65535, not {self.port}", code="SANDBOX_USAGE")
+        if self.sites is not None and not 1 <= self.sites <= 10_000_000:
+            raise SandboxError(f"--sites must be between 1 and 10,000,000, not {self.sites}",
+                               code="SANDBOX_USAGE")
+        if not 0.0 <= self.throttle < 1.0:
+            raise SandboxError(f"--throttle is a fraction in [0, 1), not {self.throttle}", code="SANDBOX_USAGE")
+        if not 0 <= self.latency_ms <= 60_000:
+            raise SandboxError(f"--latency must be 0..60000 ms, not {self.latency_ms}", code="SANDBOX_USAGE")
+
+
+class RunningSandbox:
+    """A sandbox serving in this process (background threads). Use as a context manager or ``stop()``."""
+
+    def __init__(self, options: SandboxOptions) -> None:
+        from . import graph, identity, sharepoint
+
+        options.validate()
+        self.options = options
+        state_dir = options.state_dir
+        state_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(state_dir, 0o700)
+        scenario = load_scenario(options.scenario)
+        self.state = SandboxState(faults=Faults(throttle_rate=options.throttle, latency_ms=options.latency_ms))
+        build_state(scenario, state_dir, sites=options.sites, state=self.state)
+        from .scenario import CredentialVault
+
+        self.tokens = TokenService(CredentialVault(state_dir).signing_key(), self.state.authority_host)
+        services = [m.make_service(self.state, self.tokens) for m in (identity, graph, sharepoint)]
+        self.dispatcher = Dispatcher(self.state, services)
+        ca = ensure_ca(state_dir)
+        cert, key = issue_server_certificate(ca, self.state.hostnames(), state_dir)
+        self.listener = Listener(self.dispatcher, port=options.port, cert_path=cert, key_path=key).start()
+        self.card = build_card(self.state, state_dir=state_dir, ca_bundle=ca.pem_path,
+                               address=self.listener.address, port=self.listener.port, pid=os.getpid())
+        self.card_path = write_card(state_dir, self.card)
+
+    def stop(self) -> None:
+        self.listener.stop()
+        try:
+            card = json.loads(self.card_path.read_text("utf-8"))
+            if card.get("pid") == os.getpid() and card.get("connect_to") == self.card["connect_to"]:
+                self.card_path.unlink()
+        except (OSError, ValueError):
+            pass
+
+    def __enter__(self) -> RunningSandbox:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def start_in_thread(options: SandboxOptions) -> RunningSandbox:
+    return RunningSandbox(options)
+
+
+def read_card(state_dir: Path) -> dict[str, Any] | None:
+    path = state_dir / CARD_NAME
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise SandboxError(f"the sandbox card {path} cannot be read: {exc}", code="SANDBOX_CARD") from exc
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _refuse_if_running(state_dir: Path) -> None:
+    card = read_card(state_dir)
+    if card and pid_alive(int(card.get("pid", 0))) and card.get("pid") != os.getpid():
+        raise SandboxError(
+            f"a sandbox is already running on {state_dir} (pid {card['pid']})",
+            code="SANDBOX_RUNNING",
+            fix="stop it with 'spkit sandbox stop', or give another --state directory",
+        )
+
+
+def run_foreground(options: SandboxOptions, announce=print) -> int:
+    """Serve until SIGINT/SIGTERM; the card disappears when the sandbox stops."""
+    _refuse_if_running(options.state_dir)
+    _log_to_state_dir(options.state_dir)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    sandbox = RunningSandbox(options)
+    announce(f"sandbox listening on https://{sandbox.listener.address}:{sandbox.listener.port} "
+             f"(pid {os.getpid()}); card: {sandbox.card_path}")
+    try:
+        stop.wait()
+    finally:
+        sandbox.stop()
+    return 0
+
+
+def _log_to_state_dir(state_dir: Path) -> None:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(state_dir / "sandbox.log")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("spkit.sandbox")
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def start_detached(options: SandboxOptions, timeout_s: float = 60.0) -> dict[str, Any]:
+    """Start a sandbox process in its own session and return its card once it answers."""
+    options.validate()
+    _refuse_if_running(options.state_dir)
+    options.state_dir.mkdir(parents=True, exist_ok=True)
+    args = [sys.executable, "-m", "spkit", "sandbox", "start", "--state", str(options.state_dir),
+            "--port", str(options.port), "--throttle", str(options.throttle), "--latency", str(options.latency_ms)]
+    if options.sites is not None:
+        args += ["--sites", str(options.sites)]
+    if options.scenario is not None:
+        args += ["--scenario", str(options.scenario.resolve())]
+    out = open(options.state_dir / "sandbox.out", "ab")  # noqa: SIM115 - handed to the child
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True, close_fds=True)
+    out.close()
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        card = read_card(options.state_dir)
+        if card and card.get("pid") == proc.pid:
+            return card
+        if proc.poll() is not None:
+            tail = (options.state_dir / "sandbox.out").read_text("utf-8", "replace").strip().splitlines()[-3:]
+            raise SandboxError(f"the sandbox exited during start (code {proc.returncode}): "
+                               + " | ".join(tail), code="SANDBOX_START_FAILED")
+        time.sleep(0.1)
+    proc.terminate()
+    raise SandboxError(f"the sandbox did not write its card within {timeout_s:.0f} s", code="SANDBOX_START_FAILED")
+
+
+def stop(state_dir: Path, timeout_s: float = 15.0) -> int | None:
+    """Stop the detached sandbox of ``state_dir``; returns its pid, or None if none was running."""
+    card = read_card(state_dir)
+    if not card:
+        return None
+    pid = int(card.get("pid", 0))
+    if not pid or not pid_alive(pid):
+        (state_dir / CARD_NAME).unlink(missing_ok=True)
+        return None
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while pid_alive(pid) and time.monotonic() < deadline:
+        _reap(pid)
+        time.sleep(0.05)
+    if pid_alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    (state_dir / CARD_NAME).unlink(missing_ok=True)
+    return pid
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def status(state_dir: Path) -> dict[str, Any]:
+    """Whether the sandbox of ``state_dir`` runs and answers over HTTPS (a JWKS request)."""
+    card = read_card(state_dir)
+    if not card:
+        return {"running": False, "answers": False, "reason": f"no card in {state_dir}"}
+    pid = int(card.get("pid", 0))
+    if not pid_alive(pid):
+        return {"running": False, "answers": False, "pid": pid, "reason": "the card's process is gone"}
+    from ..http.session import session_for_card
+
+    try:
+        with session_for_card(card) as session:
+            r = session.get(f"{card['cloud']['authority_host']}/common/discovery/v2.0/keys", timeout=5)
+        ok = r.status_code == 200 and "keys" in r.json()
+        return {"running": True, "answers": ok, "pid": pid, "card": str(state_dir / CARD_NAME),
+                "connect_to": card["connect_to"]}
+    except Exception as exc:  # any failure to answer is the status we report
+        return {"running": True, "answers": False, "pid": pid, "reason": str(exc)}

@@ -1,0 +1,203 @@
+"""Build the sandbox's world from a scenario file, with credentials kept per state directory.
+
+Names and GUIDs are derived from the scenario (stable across runs, so parameters files can name them);
+passwords, secrets and certificates are generated once per state directory and reused, so a sandbox
+restarted on the same directory keeps accepting what its card published.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets as random_secrets
+import string
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from ..errors import SandboxError
+from .access_tokens import SigningKey, new_signing_key
+from .files import write_json, write_private
+from .state import App, ClientSecret, KeyCredential, SandboxState, SiteCatalog, Tenant, User, stable_guid
+
+_KNOWN_TENANT_KEYS = {"name", "display_name", "domains", "sites", "personal_sites", "users", "apps"}
+_KNOWN_USER_KEYS = {"upn", "display_name", "roles", "mfa", "app_password", "enabled"}
+_KNOWN_APP_KEYS = {"name", "secret", "certificate", "granted"}
+
+
+def default_scenario_text() -> str:
+    return resources.files("spkit.sandbox").joinpath("scenarios/default.yaml").read_text("utf-8")
+
+
+def load_scenario(path: Path | None) -> dict[str, Any]:
+    """The scenario mapping from a YAML file (or the packaged default), checked for its shape."""
+    try:
+        text = path.read_text("utf-8") if path else default_scenario_text()
+        data = yaml.safe_load(text)
+    except OSError as exc:
+        raise SandboxError(f"cannot read scenario file {path}: {exc.strerror}", code="SANDBOX_SCENARIO") from exc
+    except yaml.YAMLError as exc:
+        raise SandboxError(f"scenario file {path} is not valid YAML: {exc}", code="SANDBOX_SCENARIO") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("tenants"), list) or not data["tenants"]:
+        raise SandboxError(f"scenario {path or 'default'}: needs a non-empty 'tenants' list",
+                           code="SANDBOX_SCENARIO")
+    for tenant in data["tenants"]:
+        _check_keys(tenant, _KNOWN_TENANT_KEYS, "tenant")
+        if not isinstance(tenant.get("name"), str) or not tenant["name"].isalnum():
+            raise SandboxError("scenario: every tenant needs a 'name' of letters and digits",
+                               code="SANDBOX_SCENARIO")
+        for user in tenant.get("users", []):
+            _check_keys(user, _KNOWN_USER_KEYS, f"user of {tenant['name']}")
+        for app in tenant.get("apps", []):
+            _check_keys(app, _KNOWN_APP_KEYS, f"app of {tenant['name']}")
+    return data
+
+
+def _check_keys(item: Any, known: set[str], what: str) -> None:
+    if not isinstance(item, dict):
+        raise SandboxError(f"scenario: each {what} must be a mapping", code="SANDBOX_SCENARIO")
+    unknown = set(item) - known
+    if unknown:
+        raise SandboxError(f"scenario: unknown key(s) {sorted(unknown)} in a {what}; known: {sorted(known)}",
+                           code="SANDBOX_SCENARIO")
+
+
+def _password() -> str:
+    """A password that meets Entra's complexity rules."""
+    alphabet = string.ascii_letters + string.digits
+    core = "".join(random_secrets.choice(alphabet) for _ in range(14))
+    return f"Sb{core}!7"
+
+
+def _client_secret_value() -> str:
+    """A value shaped like an Entra client secret (three characters, ``8Q~``, then 34)."""
+    alphabet = string.ascii_letters + string.digits + "~_.-"
+    head = "".join(random_secrets.choice(string.ascii_letters) for _ in range(3))
+    return head + "8Q~" + "".join(random_secrets.choice(alphabet) for _ in range(34))
+
+
+class CredentialVault:
+    """Generated passwords, secrets and certificates of a state directory, made once and reused."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = state_dir
+        self.path = state_dir / "credentials.json"
+        self.data: dict[str, Any] = json.loads(self.path.read_text("utf-8")) if self.path.exists() else {}
+        self.dirty = False
+
+    def value(self, key: str, make) -> Any:
+        if key not in self.data:
+            self.data[key] = make()
+            self.dirty = True
+        return self.data[key]
+
+    def save(self) -> None:
+        if self.dirty:
+            write_json(self.path, self.data)
+            self.dirty = False
+
+    def signing_key(self) -> SigningKey:
+        key_path, cert_path = self.state_dir / "token-signing-key.pem", self.state_dir / "token-signing.pem"
+        if key_path.exists() and cert_path.exists():
+            key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+            return SigningKey(key, x509.load_pem_x509_certificate(cert_path.read_bytes()))  # type: ignore[arg-type]
+        made = new_signing_key()
+        write_private(key_path, made.private_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        write_private(cert_path, made.certificate.public_bytes(serialization.Encoding.PEM), mode=0o644)
+        return made
+
+    def app_certificate(self, tenant: str, app: str) -> tuple[Path, Path, x509.Certificate]:
+        """(pem with key, pfx without password, certificate) of an app, made on first use."""
+        from ..models.certificates import generate_self_signed, load_certificate, write_pem, write_pfx
+
+        folder = self.state_dir / "tenants" / tenant / "apps"
+        pem, pfx = folder / f"{app}.pem", folder / f"{app}.pfx"
+        if pem.exists() and pfx.exists():
+            return pem, pfx, load_certificate(pem).certificate
+        folder.mkdir(parents=True, exist_ok=True)
+        loaded = generate_self_signed(f"{app} ({tenant} sandbox)", days=730)
+        write_pem(loaded, pem)
+        write_pfx(loaded, pfx, None)
+        return pem, pfx, loaded.certificate
+
+
+def build_state(
+    scenario: dict[str, Any],
+    state_dir: Path,
+    *,
+    sites: int | None = None,
+    state: SandboxState | None = None,
+) -> tuple[SandboxState, CredentialVault]:
+    """The world a scenario describes, its generated credentials stored in ``state_dir``."""
+    state = state or SandboxState()
+    vault = CredentialVault(state_dir)
+    now = datetime.now(UTC)
+    for spec in scenario["tenants"]:
+        state.add_tenant(_build_tenant(spec, state, vault, now, sites))
+    vault.save()
+    return state, vault
+
+
+def _build_tenant(spec: dict[str, Any], state: SandboxState, vault: CredentialVault, now: datetime,
+                  sites: int | None) -> Tenant:
+    name = spec["name"].lower()
+    tenant_id = stable_guid("tenant", name)
+    domains = [d.lower() for d in spec.get("domains") or [f"{name}.onmicrosoft.com"]]
+    if not any(d.endswith(".onmicrosoft.com") for d in domains):
+        domains.insert(0, f"{name}.onmicrosoft.com")
+    total = int(sites if sites is not None else spec.get("sites", 250))
+    personal = int(spec.get("personal_sites", 40))
+    users: dict[str, User] = {}
+    for u in spec.get("users", []):
+        upn = u["upn"].lower()
+        users[upn] = User(
+            upn=upn,
+            password=vault.value(f"{name}/users/{upn}/password", _password),
+            display_name=u.get("display_name") or upn.split("@")[0],
+            object_id=stable_guid(tenant_id, "user", upn),
+            roles=list(u.get("roles") or []),
+            mfa=bool(u.get("mfa", False)),
+            app_password=(vault.value(f"{name}/users/{upn}/app_password",
+                                      lambda: "".join(random_secrets.choice(string.ascii_lowercase)
+                                                      for _ in range(16)))
+                          if u.get("app_password") else None),
+            enabled=bool(u.get("enabled", True)),
+        )
+    apps: dict[str, App] = {}
+    for a in spec.get("apps", []):
+        app = App(
+            name=a["name"],
+            client_id=stable_guid(tenant_id, "app", a["name"]),
+            object_id=stable_guid(tenant_id, "app-object", a["name"]),
+            service_principal_id=stable_guid(tenant_id, "service-principal", a["name"]),
+            granted=list(a.get("granted") or []),
+            notes="spkit sandbox scenario app",
+        )
+        secret_kind = a.get("secret")
+        if secret_kind in ("valid", "expired"):
+            value = vault.value(f"{name}/apps/{app.name}/secret", _client_secret_value)
+            start = now - timedelta(days=400 if secret_kind == "expired" else 1)
+            end = now - timedelta(days=35) if secret_kind == "expired" else now + timedelta(days=365)
+            app.secrets.append(ClientSecret(stable_guid(app.client_id, "secret"), value, "sandbox secret",
+                                            start, end))
+        elif secret_kind not in (None, "none"):
+            raise SandboxError(f"scenario: app {app.name}: 'secret' must be valid, expired or none",
+                               code="SANDBOX_SCENARIO")
+        if a.get("certificate"):
+            _, _, cert = vault.app_certificate(name, app.name)
+            app.key_credentials.append(KeyCredential(stable_guid(app.client_id, "key"), cert, "sandbox certificate"))
+        apps[app.client_id] = app
+    return Tenant(
+        name=name,
+        tenant_id=tenant_id,
+        domains=domains,
+        display_name=spec.get("display_name") or name.capitalize(),
+        users=users,
+        apps=apps,
+        sites=SiteCatalog(name, tenant_id, state.sharepoint_suffix, total, personal),
+    )

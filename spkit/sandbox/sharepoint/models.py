@@ -1,0 +1,309 @@
+"""SharePoint Online's rules, without HTTP: who may read which site, and what a site looks like.
+
+The ``SiteCatalog`` computes sites from their index, so nothing here keeps per-site state; the few
+sites outside the catalog (the admin center, the OneDrive host's root) are synthesised the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..access_tokens import TokenRejected, TokenService
+from ..state import SHAREPOINT_APP_ID, SandboxState, Site, Tenant, stable_guid
+from .exceptions import (
+    AccessDenied,
+    FileNotFound,
+    InvalidClientQuery,
+    SharePointError,
+    TokenRefused,
+    diagnostics,
+)
+
+# Application roles of the SharePoint resource that read every site (Sites.Selected reads none by itself).
+READ_ALL_ROLES = frozenset({"Sites.Read.All", "Sites.ReadWrite.All", "Sites.Manage.All",
+                            "Sites.FullControl.All"})
+# Delegated SharePoint scopes that let a user read the sites the user can open.
+READ_ALL_SCOPES = frozenset({"AllSites.Read", "AllSites.Write", "AllSites.Manage", "AllSites.FullControl"})
+ADMIN_ROLE = "Sites.FullControl.All"
+ADMIN_SCOPE = "AllSites.FullControl"
+ADMIN_DIRECTORY_ROLES = frozenset({"global administrator", "sharepoint administrator",
+                                   "company administrator"})
+
+# [unsure] Entra issues SharePoint tokens whose ``aud`` is the URL asked for (``https://<host>``). Reports
+# (OneDrive/samples#90; AzureAD/azure-activedirectory-library-for-js#589: "SharePoint only supports
+# Url-based Resource requests and only validates when the Tenant Url is the Audience") say SharePoint
+# refuses the resource GUID as audience, so the sandbox does too. Flip this to accept it.
+ACCEPT_RESOURCE_GUID_AUDIENCE = False
+
+BUILD = "16.0.0.26012"  # what MicrosoftSharePointTeamServices reports; SharePoint Online is always 16.0.0.x
+ZERO_GUID = "00000000-0000-0000-0000-000000000000"
+
+# Token refusals (TokenRejected.reason -> the error_description SharePoint sends). Verified: "Invalid
+# issuer or signature." (SharePoint/sp-dev-docs#5889) and the audience exception (pnp/cli-microsoft365#113).
+_TOKEN_MESSAGES = {
+    "missing": "Invalid JWT token. The token is empty.",  # [unsure]
+    "malformed": "Invalid JWT token. The token is not in a valid format.",  # [unsure]
+    "signature": "Invalid issuer or signature.",
+    "issuer": "Invalid issuer or signature.",
+    "tenant": "Invalid issuer or signature.",
+    "expired": "Invalid JWT token. The token is expired.",  # [unsure] as commonly reported
+    "audience": ("Exception of type 'Microsoft.IdentityModel.Tokens.AudienceUriValidationFailedException' "
+                 "was thrown."),
+}
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who a validated token speaks for."""
+
+    tenant: Tenant
+    client_id: str
+    roles: frozenset[str]
+    scopes: frozenset[str]
+    upn: str | None
+
+    @property
+    def delegated(self) -> bool:
+        return bool(self.scopes)
+
+
+def audiences(host: str) -> set[str]:
+    """Audiences a SharePoint host accepts: its own URL (with or without the trailing slash) only.
+
+    A token for ``<t>.sharepoint`` is refused on ``<t>-admin.`` and ``<t>-my.`` (pnp/cli-microsoft365#113:
+    a token for the admin site used on a regular site gives AudienceUriValidationFailedException).
+    """
+    accepted = {f"https://{host}", f"https://{host}/"}
+    if ACCEPT_RESOURCE_GUID_AUDIENCE:
+        accepted.add(SHAREPOINT_APP_ID)
+    return accepted
+
+
+def authenticate(tokens: TokenService, token: str | None, host: str, tenant: Tenant) -> Caller:
+    """The caller behind a bearer token, or ``TokenRefused`` exactly as SharePoint's auth module words it."""
+    try:
+        claims = tokens.validate(token, audiences=audiences(host))
+    except TokenRejected as exc:
+        reason = _TOKEN_MESSAGES.get(exc.reason, "Invalid issuer or signature.")
+        detail = f"Invalid audience Uri '{_audience_of(token)}'." if exc.reason == "audience" else reason
+        raise TokenRefused(reason, diagnostics(3000003, detail)) from exc
+    if claims.get("tid") != tenant.tenant_id:
+        raise TokenRefused(_TOKEN_MESSAGES["tenant"], diagnostics(3000003, _TOKEN_MESSAGES["tenant"]))
+    scopes = frozenset(str(claims.get("scp") or "").split())
+    if not scopes and str(claims.get("appidacr")) == "1":
+        # sp-dev-docs security-apponly-azuread FAQ: app-only access to SharePoint needs a certificate.
+        raise TokenRefused("Unsupported app only token.",
+                           diagnostics(3001000, "There has been an error authenticating the request."))
+    return Caller(tenant=tenant, client_id=str(claims.get("appid") or claims.get("azp") or ""),
+                  roles=frozenset(claims.get("roles") or ()), scopes=scopes, upn=claims.get("upn"))
+
+
+def _audience_of(token: str | None) -> str:
+    import jwt
+
+    try:
+        return str(jwt.decode(token or "", options={"verify_signature": False}).get("aud", ""))
+    except jwt.PyJWTError:
+        return ""
+
+
+def selected_site_access(tenant: Tenant, client_id: str, site: Site) -> str | None:
+    """The role ("read", "write", "fullcontrol") a Sites.Selected app was granted on one site, or None.
+
+    Hook for the Sites.Selected issue: grants made through Graph ``POST /sites/{id}/permissions`` will be
+    stored on the tenant and looked up here. Until then a Sites.Selected app can open no site, which is
+    what Microsoft answers before any grant.
+    """
+    return None
+
+
+def authorize_read(caller: Caller, site: Site) -> None:
+    """May the caller read this site? Raises ``AccessDenied`` as SharePoint answers otherwise."""
+    if caller.delegated:
+        if caller.scopes & READ_ALL_SCOPES:
+            return
+        if "Sites.Selected" in caller.scopes and selected_site_access(caller.tenant, caller.client_id, site):
+            return
+        raise AccessDenied()
+    if caller.roles & READ_ALL_ROLES:
+        return
+    if "Sites.Selected" in caller.roles and selected_site_access(caller.tenant, caller.client_id, site):
+        return
+    if not caller.roles:
+        # [unsure] an app-only token with no SharePoint role at all is answered 401, not 403 (reports of
+        # "401 Unauthorized" with the UnauthorizedAccessException body until admin consent is granted).
+        raise AccessDenied(status=401)
+    raise AccessDenied()
+
+
+def authorize_admin(caller: Caller) -> None:
+    """The admin center answers apps with SharePoint Sites.FullControl.All, and SharePoint admins."""
+    if caller.delegated:
+        user = caller.tenant.user(caller.upn or "")
+        roles = {r.lower() for r in (user.roles if user else [])}
+        if ADMIN_SCOPE in caller.scopes and roles & ADMIN_DIRECTORY_ROLES:
+            return
+        raise AccessDenied()
+    if ADMIN_ROLE in caller.roles:
+        return
+    raise AccessDenied(status=401 if not caller.roles else None)
+
+
+# --- sites -----------------------------------------------------------------------------------------------
+
+
+def host_root_site(tenant: Tenant, kind: str, host: str) -> Site:
+    """The site at the root of the admin (``-admin``) or OneDrive (``-my``) host, which the catalog omits."""
+    title = "SharePoint admin center" if kind == "admin" else ""  # [unsure] titles of these hosts' root webs
+    return Site(index=-1, host=host, path="/", title=title,
+                site_id=stable_guid(tenant.tenant_id, kind, "site"),
+                web_id=stable_guid(tenant.tenant_id, kind, "web"),
+                created=tenant.created, is_personal=False)
+
+
+def find_site(state: SandboxState, tenant: Tenant, kind: str, host: str, web_path: str) -> Site:
+    """The site collection whose root web is at ``web_path``; FileNotFound for any other path.
+
+    Sub-webs do not exist in the sandbox, so a path deeper than a site collection's root is not found.
+    """
+    web_path = "/" + web_path.strip("/")
+    if kind in ("admin", "my") and web_path == "/":
+        return host_root_site(tenant, kind, host)
+    site = tenant.sites.find(host, web_path) if kind != "admin" else None
+    if site is None or site.path.lower() != web_path.lower():
+        raise FileNotFound()
+    return site
+
+
+def web_template(site: Site, kind: str = "root") -> tuple[str, int]:
+    """(WebTemplate, Configuration): communication, team, personal and the special hosts' templates."""
+    if kind == "admin":
+        return "TENANTADMIN", 0
+    if site.is_personal:
+        return "SPSPERS", 10
+    if site.index == -1:
+        return "SPSMSITEHOST", 0
+    if site.index == 0 or site.index % 3 == 0:
+        return "SITEPAGEPUBLISHING", 0
+    return "STS", 3
+
+
+def last_modified(site: Site) -> datetime:
+    """Deterministic, after creation, so repeated runs compare equal."""
+    return site.created + timedelta(days=1 + site.index % 30, minutes=site.index % 60)
+
+
+def _sp_date(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _utc(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def change_token(scope: int, object_id: str, when: datetime) -> str:
+    ticks = int((when.timestamp() + 62135596800) * 10_000_000)  # .NET ticks since 0001-01-01
+    return f"1;{scope};{object_id};{ticks};-1"
+
+
+def web_fields(site: Site, kind: str = "root") -> dict[str, Any]:
+    """SP.Web properties in SharePoint's (alphabetical) order, as ``/_api/web`` returns them."""
+    template, configuration = web_template(site, kind)
+    modified = last_modified(site)
+    return {
+        "AllowRssFeeds": True,
+        "AlternateCssUrl": "",
+        "AppInstanceId": ZERO_GUID,
+        "ClassicWelcomePage": None,
+        "Configuration": configuration,
+        "Created": _sp_date(site.created),
+        "CurrentChangeToken": {"StringValue": change_token(2, site.web_id, modified)},
+        "CustomMasterUrl": f"{site.path.rstrip('/')}/_catalogs/masterpage/seattle.master",
+        "Description": "",
+        "DesignPackageId": ZERO_GUID,
+        "DocumentLibraryCalloutOfficeWebAppPreviewersDisabled": False,
+        "EnableMinimalDownload": False,
+        "HorizontalQuickLaunch": False,
+        "Id": site.web_id,
+        "IsMultilingual": True,
+        "Language": 1033,
+        "LastItemModifiedDate": _utc(modified),
+        "LastItemUserModifiedDate": _utc(modified),
+        "MasterUrl": f"{site.path.rstrip('/')}/_catalogs/masterpage/seattle.master",
+        "NoCrawl": False,
+        "OverwriteTranslationsOnChange": False,
+        "ResourcePath": {"DecodedUrl": site.url},
+        "QuickLaunchEnabled": True,
+        "RecycleBinEnabled": True,
+        "ServerRelativeUrl": site.path,
+        "SiteLogoUrl": None,
+        "SyndicationEnabled": True,
+        "Title": site.title,
+        "TreeViewEnabled": False,
+        "UIVersion": 15,
+        "UIVersionConfigurationEnabled": False,
+        "Url": site.url,
+        "WebTemplate": template,
+        "WelcomePage": "SitePages/Home.aspx",
+    }
+
+
+def site_fields(site: Site) -> dict[str, Any]:
+    """SP.Site properties as ``/_api/site`` returns them."""
+    return {
+        "AllowCreateDeclarativeWorkflow": True,
+        "AllowDesigner": True,
+        "Classification": "",
+        "CompatibilityLevel": 15,
+        "CurrentChangeToken": {"StringValue": change_token(1, site.site_id, last_modified(site))},
+        "DisableAppViews": False,
+        "DisableCompanyWideSharingLinks": False,
+        "DisableFlows": False,
+        "ExternalSharingTipsEnabled": False,
+        "GeoLocation": "NAM",
+        "GroupId": ZERO_GUID,
+        "HubSiteId": ZERO_GUID,
+        "Id": site.site_id,
+        "IsHubSite": False,
+        "LockIssue": None,
+        "MaxItemsPerThrottledOperation": 5000,
+        "NeedsB2BUpgrade": False,
+        "ResourcePath": {"DecodedUrl": site.url},
+        "PrimaryUri": site.url,
+        "ReadOnly": False,
+        "RequiredDesignerVersion": "15.0.0.0",
+        "SandboxedCodeActivationCapability": 2,
+        "ServerRelativeUrl": site.path,
+        "ShareByEmailEnabled": False,
+        "ShareByLinkEnabled": False,
+        "ShowUrlStructure": False,
+        "TrimAuditLog": True,
+        "UIVersionConfigurationEnabled": False,
+        "UpgradeReminderDate": "1899-12-30T00:00:00",
+        "UpgradeScheduled": False,
+        "UpgradeScheduledDate": "1753-01-01T00:00:00",
+        "Upgrading": False,
+        "Url": site.url,
+        "WriteLocked": False,
+    }
+
+
+def select(fields: dict[str, Any], raw: str | None, entity: str) -> dict[str, Any]:
+    """Apply ``$select``; an unknown property is SharePoint's InvalidClientQueryException (400)."""
+    if not raw or raw.strip() == "*":
+        return fields
+    by_lower = {name.lower(): name for name in fields}
+    chosen: dict[str, Any] = {}
+    for wanted in (w.strip() for w in raw.split(",") if w.strip()):
+        name = by_lower.get(wanted.lower())
+        if name is None:
+            raise InvalidClientQuery(f"The property '{wanted}' does not exist on type '{entity}'. "
+                                     "Make sure to only use property names that are defined by the type.")
+        chosen[name] = fields[name]
+    return chosen
+
+
+def resource_not_found(segment: str) -> SharePointError:
+    return InvalidClientQuery(f"Cannot find resource for the request {segment}.", status=404)

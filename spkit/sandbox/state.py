@@ -1,0 +1,319 @@
+"""The sandbox's shared world: tenants, their users, apps and site collections.
+
+No HTTP here. Every emulated service reads and changes this one model, so a change made through one
+service (an app registered through Graph) is seen by the others (the identity platform issuing tokens).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+
+from cryptography import x509
+
+SANDBOX_NAMESPACE = uuid.UUID("5b1f0a4e-6f55-4c39-9a3c-7d0c2b7e5e11")
+
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+SHAREPOINT_APP_ID = "00000003-0000-0ff1-ce00-000000000000"
+
+
+def stable_guid(*parts: object) -> str:
+    """A GUID that is the same for the same names in every run, so parameters files can hold it."""
+    return str(uuid.uuid5(SANDBOX_NAMESPACE, "/".join(str(p) for p in parts)))
+
+
+@dataclass
+class User:
+    upn: str
+    password: str
+    display_name: str
+    object_id: str
+    roles: list[str] = field(default_factory=list)
+    mfa: bool = False
+    app_password: str | None = None
+    enabled: bool = True
+
+    @property
+    def sam_account_name(self) -> str:
+        return self.upn.split("@", 1)[0][:20]
+
+
+@dataclass
+class ClientSecret:
+    key_id: str
+    value: str
+    display_name: str
+    start: datetime
+    end: datetime
+
+    def expired(self, now: datetime) -> bool:
+        return now >= self.end
+
+    @property
+    def hint(self) -> str:
+        """The first three characters, as the Entra admin center shows a secret after creation."""
+        return self.value[:3]
+
+
+@dataclass
+class KeyCredential:
+    """A certificate registered on an app (public part only, as Entra keeps it)."""
+
+    key_id: str
+    certificate: x509.Certificate
+    display_name: str
+
+    @cached_property
+    def sha1(self) -> bytes:
+        from cryptography.hazmat.primitives import hashes
+
+        return self.certificate.fingerprint(hashes.SHA1())  # noqa: S303 - Entra's thumbprint is SHA-1
+
+    @cached_property
+    def sha256(self) -> bytes:
+        from cryptography.hazmat.primitives import hashes
+
+        return self.certificate.fingerprint(hashes.SHA256())
+
+    @property
+    def thumbprint(self) -> str:
+        return self.sha1.hex().upper()
+
+
+@dataclass
+class App:
+    """An application registration together with its service principal in its home tenant."""
+
+    name: str
+    client_id: str
+    object_id: str
+    service_principal_id: str
+    secrets: list[ClientSecret] = field(default_factory=list)
+    key_credentials: list[KeyCredential] = field(default_factory=list)
+    # Consented application permissions, as "Graph/Sites.Read.All" or "SharePoint/Sites.FullControl.All".
+    granted: list[str] = field(default_factory=list)
+    notes: str | None = None
+    tags: list[str] = field(default_factory=list)
+    created: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def roles_for(self, resource: str) -> list[str]:
+        """Role names consented for one resource ("Graph" or "SharePoint")."""
+        prefix = resource + "/"
+        return [g[len(prefix):] for g in self.granted if g.startswith(prefix)]
+
+
+@dataclass(frozen=True)
+class Site:
+    """One site collection. Generated on demand from its index, never stored."""
+
+    index: int
+    host: str
+    path: str  # server-relative, "/" for the root site
+    title: str
+    site_id: str
+    web_id: str
+    created: datetime
+    is_personal: bool
+    owner_upn: str | None = None
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.host}{'' if self.path == '/' else self.path}"
+
+    @property
+    def graph_id(self) -> str:
+        return f"{self.host},{self.site_id},{self.web_id}"
+
+    @property
+    def name(self) -> str:
+        return self.path.rstrip("/").rsplit("/", 1)[-1] if self.path != "/" else ""
+
+
+_SITE_WORDS = (
+    "marketing", "finance", "sales", "legal", "hr", "engineering", "support", "operations",
+    "research", "projects", "board", "procurement", "it", "facilities", "quality", "training",
+)
+_BASE_DATE = datetime(2019, 3, 1, 8, 0, tzinfo=UTC)
+
+
+class SiteCatalog:
+    """The site collections of a tenant, computed from an index so 100,000 cost what 250 cost.
+
+    Indexes ``0 .. regular_count-1`` are regular sites on the tenant host (0 is the root site);
+    ``regular_count .. total-1`` are OneDrive personal sites on the ``-my`` host.
+    """
+
+    def __init__(self, tenant_name: str, tenant_id: str, suffix: str, total: int, personal: int) -> None:
+        if total < 1:
+            raise ValueError("a tenant has at least its root site")
+        self.tenant_name = tenant_name
+        self.tenant_id = tenant_id
+        self.host = f"{tenant_name}.{suffix}"
+        self.my_host = f"{tenant_name}-my.{suffix}"
+        self.total = total
+        self.personal_count = min(personal, total - 1)
+        self.regular_count = total - self.personal_count
+        self._domain = f"{tenant_name}_onmicrosoft_com"
+
+    def __len__(self) -> int:
+        return self.total
+
+    def get(self, index: int) -> Site:
+        if not 0 <= index < self.total:
+            raise IndexError(index)
+        created = _BASE_DATE + timedelta(hours=7 * index)
+        if index == 0:
+            path, title, personal, host, owner = "/", "Communication site", False, self.host, None
+        elif index < self.regular_count:
+            word = _SITE_WORDS[index % len(_SITE_WORDS)]
+            path, title = f"/sites/{word}-{index:05d}", f"{word.capitalize()} {index}"
+            personal, host, owner = False, self.host, None
+        else:
+            n = index - self.regular_count + 1
+            owner = f"user{n:05d}@{self.tenant_name}.onmicrosoft.com"
+            path = f"/personal/user{n:05d}_{self._domain}"
+            title, personal, host = f"User {n:05d}", True, self.my_host
+        return Site(
+            index=index,
+            host=host,
+            path=path,
+            title=title,
+            site_id=stable_guid(self.tenant_id, "site", index),
+            web_id=stable_guid(self.tenant_id, "web", index),
+            created=created,
+            is_personal=personal,
+            owner_upn=owner,
+        )
+
+    def __iter__(self):
+        return (self.get(i) for i in range(self.total))
+
+    def find(self, host: str, path: str) -> Site | None:
+        """The site collection whose URL is host + path (path may go deeper, e.g. /sites/x/sub)."""
+        host = host.lower()
+        parts = [p for p in path.lower().split("/") if p]
+        if host == self.host:
+            if len(parts) >= 2 and parts[0] in ("sites", "teams"):
+                word, _, number = parts[1].rpartition("-")
+                if number.isdigit() and len(number) == 5:
+                    index = int(number)
+                    if 0 < index < self.regular_count and _SITE_WORDS[index % len(_SITE_WORDS)] == word:
+                        return self.get(index)
+                return None
+            return self.get(0)
+        if host == self.my_host and len(parts) >= 2 and parts[0] == "personal":
+            head, _, rest = parts[1].partition("_")
+            if head.startswith("user") and head[4:].isdigit() and rest == self._domain:
+                n = int(head[4:])
+                if 1 <= n <= self.personal_count:
+                    return self.get(self.regular_count + n - 1)
+        return None
+
+    def by_site_id(self, site_id: str) -> Site | None:
+        """Find by collection GUID; a linear scan, used only for single-site lookups by id."""
+        site_id = site_id.lower()
+        for i in range(self.total):
+            if stable_guid(self.tenant_id, "site", i) == site_id:
+                return self.get(i)
+        return None
+
+
+@dataclass
+class Tenant:
+    name: str
+    tenant_id: str
+    domains: list[str]
+    display_name: str
+    users: dict[str, User]  # by lower-case UPN
+    apps: dict[str, App]  # by client_id
+    sites: SiteCatalog
+    created: datetime = field(default_factory=lambda: _BASE_DATE)
+
+    @property
+    def initial_domain(self) -> str:
+        return next((d for d in self.domains if d.endswith(".onmicrosoft.com")), self.domains[0])
+
+    def user(self, upn: str) -> User | None:
+        return self.users.get(upn.strip().lower())
+
+    def app(self, client_id: str) -> App | None:
+        return self.apps.get(client_id.strip().lower())
+
+    def app_by_object_id(self, object_id: str) -> App | None:
+        return next((a for a in self.apps.values() if a.object_id == object_id), None)
+
+
+@dataclass
+class Faults:
+    """Knobs that make the sandbox misbehave on purpose, for tests and benchmarks."""
+
+    throttle_rate: float = 0.0  # fraction of Graph/SharePoint requests answered 429
+    latency_ms: int = 0  # added to every request
+    retry_after_s: int = 1
+
+
+class SandboxState:
+    """Everything the sandbox knows. Thread-safe for the few writes it allows (``lock``)."""
+
+    def __init__(self, *, suffix: str = "localhost", faults: Faults | None = None) -> None:
+        self.suffix = suffix
+        self.sharepoint_suffix = f"sharepoint.{suffix}"
+        self.login_host = f"login.{suffix}"
+        self.graph_host = f"graph.{suffix}"
+        self.tenants: dict[str, Tenant] = {}
+        self.faults = faults or Faults()
+        self.lock = threading.RLock()
+
+    @property
+    def authority_host(self) -> str:
+        return f"https://{self.login_host}"
+
+    @property
+    def graph_url(self) -> str:
+        return f"https://{self.graph_host}"
+
+    def add_tenant(self, tenant: Tenant) -> None:
+        self.tenants[tenant.name] = tenant
+
+    def tenant_by_ref(self, ref: str) -> Tenant | None:
+        """A tenant by its GUID or any of its domains (case-insensitive), as Entra resolves them."""
+        ref = ref.strip().lower()
+        for t in self.tenants.values():
+            if ref == t.tenant_id or ref in (d.lower() for d in t.domains):
+                return t
+        return None
+
+    def tenant_by_id(self, tenant_id: str) -> Tenant | None:
+        return next((t for t in self.tenants.values() if t.tenant_id == tenant_id.lower()), None)
+
+    def tenant_by_sharepoint_host(self, host: str) -> tuple[Tenant, str] | None:
+        """(tenant, kind) for ``<t>.``, ``<t>-admin.`` or ``<t>-my.`` + the SharePoint suffix."""
+        host = host.lower()
+        tail = "." + self.sharepoint_suffix
+        if not host.endswith(tail):
+            return None
+        label = host[: -len(tail)]
+        for kind, ending in (("admin", "-admin"), ("my", "-my")):
+            if label.endswith(ending) and label[: -len(ending)] in self.tenants:
+                return self.tenants[label[: -len(ending)]], kind
+        if label in self.tenants:
+            return self.tenants[label], "root"
+        return None
+
+    def find_app(self, client_id: str) -> tuple[Tenant, App] | None:
+        for t in self.tenants.values():
+            app = t.app(client_id)
+            if app:
+                return t, app
+        return None
+
+    def hostnames(self) -> list[str]:
+        """Every virtual host the sandbox answers for (for the certificate and the card)."""
+        names = [self.login_host, self.graph_host]
+        for t in self.tenants.values():
+            names += [f"{t.name}.{self.sharepoint_suffix}", f"{t.name}-admin.{self.sharepoint_suffix}",
+                      f"{t.name}-my.{self.sharepoint_suffix}"]
+        return names

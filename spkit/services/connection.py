@@ -1,0 +1,42 @@
+"""From a profile to what every check needs: the session (sandbox-aware) and the app's credential."""
+
+from __future__ import annotations
+
+from ..errors import InputError
+from ..http.session import SpkitSession, build_session, session_for_card
+from ..models.profile import (
+    CertificateFileCredential,
+    CertificateThumbprintCredential,
+    ClientSecretCredential,
+    OnlineProfile,
+)
+from .auth import AppCredential, certificate_credential, secret_credential
+
+
+def session_for_profile(profile: OnlineProfile) -> SpkitSession:
+    """The one session for a profile: its CA bundle, and the sandbox's connect-to map when it has one."""
+    if profile.card is not None:
+        session = session_for_card(profile.card)
+        if profile.ca_bundle:
+            session.ca_bundle = session.verify = str(profile.ca_bundle)
+        return session
+    return build_session(ca_bundle=profile.ca_bundle)
+
+
+def app_credential(profile: OnlineProfile) -> AppCredential:
+    """The profile's credential resolved for MSAL (secret values never leave this object's repr)."""
+    credential = profile.credential
+    if isinstance(credential, ClientSecretCredential):
+        return secret_credential(credential.secret.resolve(profile.card), credential.secret.text)
+    if isinstance(credential, CertificateFileCredential):
+        password = credential.password.resolve(profile.card) if credential.password else None
+        return certificate_credential(str(credential.path), password,
+                                      str(credential.key_path) if credential.key_path else None)
+    if isinstance(credential, CertificateThumbprintCredential):
+        raise InputError(
+            f"certificate {credential.thumbprint}: looking certificates up by thumbprint needs the local "
+            "certificate store, which this version of spkit does not have yet",
+            code="CERT_STORE_UNAVAILABLE",
+            fix="name the certificate file instead: certificate: {path: FILE.pem or FILE.pfx}",
+        )
+    raise InputError(f"unknown credential type {type(credential).__name__}", code="PROFILE_INVALID")

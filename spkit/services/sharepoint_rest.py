@@ -1,0 +1,63 @@
+"""SharePoint REST (``/_api/web``): the proof that a site itself, not only Graph, accepts the app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import AuthorizationError, CheckError, ServiceError, ThrottledError
+from ..http.session import SpkitSession
+from .http_errors import call, json_body
+
+NOMETADATA = "application/json;odata=nometadata"
+
+
+def _error_text(response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    err = body.get("odata.error") or body.get("error") or {}
+    message = err.get("message")
+    if isinstance(message, dict):
+        message = message.get("value")
+    return " ".join(str(x) for x in (err.get("code", ""), message or body.get("error_description", "")) if x)
+
+
+def sharepoint_error(response, url: str, what: str) -> CheckError:
+    evidence = f"HTTP {response.status_code}: {_error_text(response)}"[:300]
+    status = response.status_code
+    if status == 401 and "Unsupported app only token" in response.text:
+        return AuthorizationError(
+            f"{what}: SharePoint refuses app-only tokens obtained with a client secret (Graph accepts them)",
+            code="SPO_SECRET_TOKEN_REFUSED",
+            evidence=evidence,
+            fix="register a certificate on the app and use 'certificate:' in the profile instead of "
+            "'client_secret:' — SharePoint REST and CSOM accept only certificate-based app-only tokens",
+        )
+    if status == 401:
+        return AuthorizationError(f"{what}: SharePoint rejected the token", code="SPO_TOKEN_REJECTED",
+                                  evidence=evidence,
+                                  fix="the token's audience must be this SharePoint host in this tenant")
+    if status == 403:
+        return AuthorizationError(
+            f"{what}: SharePoint denied access to {url}", code="SPO_ACCESS_DENIED", evidence=evidence,
+            fix="add the SharePoint application permission Sites.FullControl.All (or Sites.Read.All) to the "
+            "app and grant admin consent",
+        )
+    if status == 404:
+        return ServiceError(f"{what}: no site at {url}", code="SPO_SITE_NOT_FOUND", evidence=evidence,
+                            fix="check the site address")
+    if status in (429, 503):
+        return ThrottledError(f"{what}: SharePoint kept throttling", code="SPO_THROTTLED", evidence=evidence,
+                              fix="run again later; spkit honours Retry-After")
+    return ServiceError(f"{what}: SharePoint answered HTTP {status}", code="SPO_ERROR", evidence=evidence,
+                        fix="see the evidence")
+
+
+def get_web(session: SpkitSession, site_url: str, token: str, what: str = "SharePoint REST") -> dict[str, Any]:
+    """``GET <site>/_api/web`` as nometadata JSON."""
+    url = site_url.rstrip("/") + "/_api/web"
+    response = call(session.get, url, what, headers={"Authorization": f"Bearer {token}", "Accept": NOMETADATA})
+    if response.status_code != 200:
+        raise sharepoint_error(response, site_url, what)
+    return json_body(response, what)

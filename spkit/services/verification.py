@@ -1,0 +1,186 @@
+"""Verify an Online connection, step by step: each step times itself, records evidence and, when it
+fails, the diagnosis; a step whose prerequisite failed is skipped with the reason."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import SpkitError
+from ..models.profile import OnlineProfile
+from ..models.results import StepResult, StepStatus, VerificationResult
+from .auth import AccessToken, AppAuthenticator
+from .connection import app_credential, session_for_profile
+from .discovery import discover_tenant
+from .enumeration import count_sites
+from .sharepoint_rest import get_web
+from .tokens import summarise_claims
+
+SITE_READ_ROLES = {"Sites.Read.All", "Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All"}
+
+Progress = Callable[[StepResult], None]
+
+
+class _Skip(Exception):
+    """Raised inside a step to end it as skipped (with the reason)."""
+
+
+class _Warn(Exception):
+    """Raised inside a step to end it with a warning after it did its work."""
+
+    def __init__(self, detail: str, facts: dict[str, Any] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.facts = facts or {}
+
+
+class StepRunner:
+    """Runs steps in order, recording each in a VerificationResult and telling ``progress``."""
+
+    def __init__(self, result: VerificationResult, progress: Progress | None = None) -> None:
+        self.result = result
+        self.progress = progress
+        self.failed: set[str] = set()
+
+    def _record(self, step: StepResult) -> None:
+        self.result.add(step)
+        if step.status is StepStatus.FAILED:
+            self.failed.add(step.step)
+        if self.progress:
+            self.progress(step)
+
+    def run(self, step: str, title: str, work: Callable[[], tuple[str, dict[str, Any], Any]],
+            needs: tuple[str, ...] = ()) -> Any:
+        missing = [n for n in needs if n in self.failed or n not in {s.step for s in self.result.steps}]
+        if missing:
+            self._record(StepResult(step, title, StepStatus.SKIPPED, f"skipped: needs {', '.join(missing)}"))
+            return None
+        started = time.perf_counter()
+        try:
+            detail, facts, value = work()
+            status = StepStatus.PASSED
+        except _Warn as warning:
+            detail, facts, value, status = warning.detail, warning.facts, None, StepStatus.WARNING
+        except _Skip as skip:
+            self._record(StepResult(step, title, StepStatus.SKIPPED, str(skip),
+                                    time.perf_counter() - started))
+            return None
+        except SpkitError as error:
+            self._record(StepResult(step, title, StepStatus.FAILED, error.summary, time.perf_counter() - started,
+                                    error.diagnosis))
+            return None
+        self._record(StepResult(step, title, status, detail, time.perf_counter() - started, None, facts))
+        return value
+
+
+def verify_online(profile: OnlineProfile, *, progress: Progress | None = None, sample_size: int = 10,
+                  page_size: int | None = None) -> VerificationResult:
+    """Verify an Online profile for real: address, discovery, token, claims, sites, SharePoint REST."""
+    result = VerificationResult(profile_name=profile.name, kind=profile.kind)
+    cloud = profile.cloud_obj
+    address = profile.address
+    result.facts.update({"cloud": cloud.name, "sharepoint_url": address.sharepoint_url,
+                         "admin_url": address.admin_url, "client_id": profile.client_id})
+    runner = StepRunner(result, progress)
+    session = session_for_profile(profile)
+    state: dict[str, Any] = {}
+
+    def check_address():
+        facts = {"sharepoint_url": address.sharepoint_url, "admin_url": address.admin_url,
+                 "onedrive_url": address.onedrive_url, "tenant_name": address.tenant}
+        notes = [w for w in (cloud.warning,) if w]
+        if address.needs_confirmation:
+            notes.append(f"'{address.tenant}' was guessed from a custom domain; it is confirmed by discovery")
+        detail = f"{address.sharepoint_url} (admin center {address.admin_url})"
+        if notes:
+            raise _Warn(detail + "; " + "; ".join(notes), facts)
+        return detail, facts, None
+
+    def check_discovery():
+        tenant_ref = profile.tenant_id or cloud.initial_domain(address.tenant)
+        found = discover_tenant(session, cloud, tenant_ref)
+        state["tenant_id"] = found.tenant_id
+        result.facts["tenant_id"] = found.tenant_id
+        facts = found.facts()
+        initial = cloud.initial_domain(address.tenant)
+        if tenant_ref.lower() != initial:
+            try:
+                owner = discover_tenant(session, cloud, initial)
+            except SpkitError as error:
+                if address.needs_confirmation:
+                    raise _Warn(f"tenant {found.tenant_id}; the guessed name '{address.tenant}' is not a tenant "
+                                f"({error.code}); confirm the SharePoint name after sign-in", facts) from error
+                raise SpkitError(
+                    f"the SharePoint address names tenant '{address.tenant}', which does not exist in "
+                    f"{cloud.display_name}", code="ADDRESS_TENANT_UNKNOWN", evidence=error.summary,
+                    fix="check the SharePoint address (https://<tenant>.sharepoint...)") from error
+            if owner.tenant_id != found.tenant_id:
+                raise SpkitError(
+                    f"the SharePoint address belongs to tenant {owner.tenant_id}, but tenant_id names "
+                    f"{found.tenant_id}", code="TENANT_MISMATCH",
+                    evidence=f"{initial} → {owner.tenant_id}; {tenant_ref} → {found.tenant_id}",
+                    fix="use the tenant ID of the tenant that owns the SharePoint address")
+        return f"tenant {found.tenant_id} ({tenant_ref})", facts, found
+
+    def check_token():
+        credential = app_credential(profile)
+        result.facts["credential"] = credential.description
+        authenticator = AppAuthenticator(cloud=cloud, tenant_id=state["tenant_id"], client_id=profile.client_id,
+                                          credential=credential, session=session)
+        state["auth"] = authenticator
+        token = authenticator.acquire(cloud.graph_url, "Graph token")
+        state["graph_token"] = token
+        detail = f"Graph token for {profile.client_id} with a {credential.kind}"
+        if credential.warnings:
+            raise _Warn(detail + "; " + "; ".join(credential.warnings), {"credential": credential.description})
+        return detail, {"credential": credential.description}, token
+
+    def check_claims():
+        token: AccessToken = state["graph_token"]
+        summary = summarise_claims(token.claims)
+        result.facts["graph_roles"] = summary["roles"]
+        if not summary["roles"]:
+            raise SpkitError(
+                "the Graph token carries no application roles: nobody granted admin consent",
+                code="TOKEN_NO_ROLES", evidence=f"claims: {summary}",
+                fix="grant admin consent for the app's Microsoft Graph application permissions "
+                "(e.g. Sites.Read.All)")
+        if not SITE_READ_ROLES & set(summary["roles"]):
+            raise _Warn(f"roles {', '.join(summary['roles'])}: none lets the app list all sites", summary)
+        return f"roles: {', '.join(summary['roles'])}; credential: {summary['credential']}", summary, None
+
+    def check_sites():
+        def fresh_token() -> str:  # MSAL's cache answers until the token nears expiry, then renews it
+            return state["auth"].acquire(cloud.graph_url, "Graph token").token
+
+        counted = count_sites(session, cloud.graph_url, fresh_token,
+                              onedrive_host=cloud.onedrive_host(address.tenant), sample_size=sample_size,
+                              page_size=page_size)
+        state["sites"] = counted
+        facts = {"site_collections": counted.regular, "onedrive_sites": counted.personal,
+                 "total": counted.total, "pages": counted.pages, "retries": counted.retries,
+                 "sample": [{"title": s.title, "url": s.url} for s in counted.sample]}
+        result.facts.update({"site_collections": counted.regular, "onedrive_sites": counted.personal})
+        if counted.total == 0:
+            raise _Warn("Graph listed no sites at all (is this the right tenant?)", facts)
+        return (f"{counted.regular} site collections and {counted.personal} OneDrive sites "
+                f"({counted.pages} pages)"), facts, counted
+
+    def check_sharepoint():
+        counted = state.get("sites")
+        site_url = counted.sample[0].url if counted and counted.sample else address.sharepoint_url
+        token = state["auth"].acquire(address.sharepoint_url, "SharePoint token")
+        web = get_web(session, site_url, token.token)
+        facts = {"site": site_url, "title": web.get("Title"), "web_id": web.get("Id"),
+                 "token": summarise_claims(token.claims)}
+        return f"{site_url}: '{web.get('Title')}'", facts, web
+
+    with session:
+        runner.run("address", "SharePoint address", check_address)
+        runner.run("discovery", "Tenant discovery", check_discovery)
+        runner.run("token", "App-only token (Graph)", check_token, needs=("discovery",))
+        runner.run("claims", "Token claims and roles", check_claims, needs=("token",))
+        runner.run("sites", "Site collections (Graph)", check_sites, needs=("claims",))
+        runner.run("sharepoint", "Connect to a site (SharePoint REST)", check_sharepoint, needs=("token",))
+    return result
