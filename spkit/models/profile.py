@@ -129,6 +129,13 @@ class OnlineProfile:
     card: dict[str, Any] | None = field(default=None, compare=False, repr=False)
     source: str = field(default="<dict>", compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        # Built directly (not via profile_from_dict): derive what the builder would have supplied.
+        if not self.cloud_obj.is_sandbox and self.cloud_obj.name != self.cloud:
+            object.__setattr__(self, "cloud_obj", get_cloud(self.cloud))
+        if self.address is None:
+            object.__setattr__(self, "address", parse_sharepoint_address(self.sharepoint_url, self.cloud_obj))
+
     @property
     def tenant(self) -> str:
         """The tenant name (``contoso``), possibly a guess until sign-in confirms it."""
@@ -141,7 +148,8 @@ class OnlineProfile:
 
     @property
     def _address(self) -> SharePointAddress:
-        return self.address or parse_sharepoint_address(self.sharepoint_url, self.cloud_obj)
+        assert self.address is not None  # set by __post_init__
+        return self.address
 
     @property
     def warnings(self) -> list[str]:

@@ -198,7 +198,7 @@ class SiteCatalog:
         if host == self.host:
             if len(parts) >= 2 and parts[0] in ("sites", "teams"):
                 word, _, number = parts[1].rpartition("-")
-                if number.isdigit() and len(number) == 5:
+                if number.isdigit() and len(number) >= 5 and number == f"{int(number):05d}":
                     index = int(number)
                     if 0 < index < self.regular_count and _SITE_WORDS[index % len(_SITE_WORDS)] == word:
                         return self.get(index)

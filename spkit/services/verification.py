@@ -41,18 +41,18 @@ class StepRunner:
     def __init__(self, result: VerificationResult, progress: Progress | None = None) -> None:
         self.result = result
         self.progress = progress
-        self.failed: set[str] = set()
+        self.usable: set[str] = set()  # steps that passed or warned: later steps may build on them
 
     def _record(self, step: StepResult) -> None:
         self.result.add(step)
-        if step.status is StepStatus.FAILED:
-            self.failed.add(step.step)
+        if step.status in (StepStatus.PASSED, StepStatus.WARNING):
+            self.usable.add(step.step)
         if self.progress:
             self.progress(step)
 
     def run(self, step: str, title: str, work: Callable[[], tuple[str, dict[str, Any], Any]],
             needs: tuple[str, ...] = ()) -> Any:
-        missing = [n for n in needs if n in self.failed or n not in {s.step for s in self.result.steps}]
+        missing = [n for n in needs if n not in self.usable]
         if missing:
             self._record(StepResult(step, title, StepStatus.SKIPPED, f"skipped: needs {', '.join(missing)}"))
             return None

@@ -37,16 +37,40 @@ def make_card(tmp_path: Path) -> dict[str, Any]:
                 "site_count": 250,
                 "personal_site_count": 40,
                 "users": [
-                    {"upn": "admin@contoso.onmicrosoft.com", "password": "Adm1n-pass", "roles": [
-                        "Global Administrator"], "mfa": False, "app_password": None, "enabled": True},
-                    {"upn": "nopass@contoso.onmicrosoft.com", "password": None, "roles": [], "mfa": False,
-                     "app_password": None, "enabled": True},
+                    {
+                        "upn": "admin@contoso.onmicrosoft.com",
+                        "password": "Adm1n-pass",
+                        "roles": ["Global Administrator"],
+                        "mfa": False,
+                        "app_password": None,
+                        "enabled": True,
+                    },
+                    {
+                        "upn": "nopass@contoso.onmicrosoft.com",
+                        "password": None,
+                        "roles": [],
+                        "mfa": False,
+                        "app_password": None,
+                        "enabled": True,
+                    },
                 ],
                 "apps": [
-                    {"name": "backup", "client_id": BACKUP_APP_ID, "client_secret": "s3cret~value",
-                     "secret_expired": False, "certificate": None, "granted": ["Graph/Sites.Read.All"]},
-                    {"name": "certonly", "client_id": "22222222-2222-4333-8444-555555555555",
-                     "client_secret": None, "secret_expired": False, "certificate": None, "granted": []},
+                    {
+                        "name": "backup",
+                        "client_id": BACKUP_APP_ID,
+                        "client_secret": "s3cret~value",
+                        "secret_expired": False,
+                        "certificate": None,
+                        "granted": ["Graph/Sites.Read.All"],
+                    },
+                    {
+                        "name": "certonly",
+                        "client_id": "22222222-2222-4333-8444-555555555555",
+                        "client_secret": None,
+                        "secret_expired": False,
+                        "certificate": None,
+                        "granted": [],
+                    },
                 ],
             }
         ],

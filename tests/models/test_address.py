@@ -208,12 +208,16 @@ def test_ip_addresses(typed):
     assert _error(typed).code == "ADDRESS_IP"
 
 
-@pytest.mark.parametrize("typed", ["contoso.sharepoint.com:443", "https://contoso.sharepoint.com:8443/sites/x"])
+@pytest.mark.parametrize(
+    "typed", ["contoso.sharepoint.com:443", "https://contoso.sharepoint.com:8443/sites/x"]
+)
 def test_ports(typed):
     assert _error(typed).code == "ADDRESS_PORT"
 
 
-@pytest.mark.parametrize("typed", ["https://www.google.com/search", "https://contoso.com", "contoso.com/sites/x"])
+@pytest.mark.parametrize(
+    "typed", ["https://www.google.com/search", "https://contoso.com", "contoso.com/sites/x"]
+)
 def test_urls_that_are_not_sharepoint(typed):
     assert _error(typed).code == "ADDRESS_NOT_SHAREPOINT"
 
@@ -254,7 +258,9 @@ def test_tenant_from_initial_domain(domain, tenant):
     assert tenant_from_initial_domain(domain) == tenant
 
 
-@pytest.mark.parametrize("domain", ["contoso.com", "x.contoso.onmicrosoft.com", "onmicrosoft.com", "a-b.onmicrosoft.com"])
+@pytest.mark.parametrize(
+    "domain", ["contoso.com", "x.contoso.onmicrosoft.com", "onmicrosoft.com", "a-b.onmicrosoft.com"]
+)
 def test_tenant_from_initial_domain_refuses_other_domains(domain):
     with pytest.raises(AddressError):
         tenant_from_initial_domain(domain)

@@ -8,6 +8,7 @@ from spkit.models.card import card_app, card_tenant, card_user, load_card
 CONTOSO_TENANT_ID = "6f0e1d2c-3b4a-4958-8a7b-6c5d4e3f2a1b"
 BACKUP_APP_ID = "11111111-2222-4333-8444-555555555555"
 
+
 def test_load_card_returns_the_card(card_file, card):
     assert load_card(card_file) == card
 

@@ -217,8 +217,13 @@ def test_non_rsa_key_is_refused():
     name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "ec")])
     now = datetime.datetime.now(UTC)
     certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=9))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=9))
         .sign(key, hashes.SHA256())
     )
     with pytest.raises(CertificateError) as info:

@@ -18,9 +18,18 @@ from spkit.models.clouds import (
     [
         ("global", "https://login.microsoftonline.com", "https://graph.microsoft.com", "sharepoint.com"),
         ("usgov-high", "https://login.microsoftonline.us", "https://graph.microsoft.us", "sharepoint.us"),
-        ("usgov-dod", "https://login.microsoftonline.us", "https://dod-graph.microsoft.us", "sharepoint-mil.us"),
-        ("china", "https://login.partner.microsoftonline.cn", "https://microsoftgraph.chinacloudapi.cn",
-         "sharepoint.cn"),
+        (
+            "usgov-dod",
+            "https://login.microsoftonline.us",
+            "https://dod-graph.microsoft.us",
+            "sharepoint-mil.us",
+        ),
+        (
+            "china",
+            "https://login.partner.microsoftonline.cn",
+            "https://microsoftgraph.chinacloudapi.cn",
+            "sharepoint.cn",
+        ),
         ("germany", "https://login.microsoftonline.de", None, "sharepoint.de"),
     ],
 )
@@ -37,7 +46,10 @@ def test_global_cloud_derives_hosts_scope_and_authority():
     assert cloud.sharepoint_host("contoso") == "contoso.sharepoint.com"
     assert cloud.admin_host("contoso") == "contoso-admin.sharepoint.com"
     assert cloud.onedrive_host("contoso") == "contoso-my.sharepoint.com"
-    assert cloud.authority("contoso.onmicrosoft.com") == "https://login.microsoftonline.com/contoso.onmicrosoft.com"
+    assert (
+        cloud.authority("contoso.onmicrosoft.com")
+        == "https://login.microsoftonline.com/contoso.onmicrosoft.com"
+    )
     assert cloud.initial_domain("contoso") == "contoso.onmicrosoft.com"
     assert cloud.warning is None
 
@@ -64,7 +76,7 @@ def test_germany_is_retired_and_warns_with_date_and_advice():
 
 def test_germany_has_no_graph_scope():
     with pytest.raises(CloudError) as info:
-        get_cloud("germany").graph_scope
+        _ = get_cloud("germany").graph_scope
     assert "Graph" in info.value.summary
     assert "global" in info.value.fix
 

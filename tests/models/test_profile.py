@@ -75,7 +75,9 @@ def test_minimal_profile_with_a_client_secret(tmp_path):
 def test_addresses_are_normalised(tmp_path):
     profile = profile_from_dict(_base(sharepoint_url="  HTTPS://Contoso.SharePoint.com/sites/Fin/ "))
     assert profile.sharepoint_url == "https://contoso.sharepoint.com/sites/Fin"
-    assert profile_from_dict(_base(sharepoint_url="contoso")).sharepoint_url == "https://contoso.sharepoint.com"
+    assert (
+        profile_from_dict(_base(sharepoint_url="contoso")).sharepoint_url == "https://contoso.sharepoint.com"
+    )
     custom = profile_from_dict(_base(sharepoint_url="Contoso.com"))
     assert custom.sharepoint_url == "contoso.com"
     assert any("after sign-in" in w for w in custom.warnings)
@@ -83,14 +85,19 @@ def test_addresses_are_normalised(tmp_path):
 
 def test_pasted_guids_are_cleaned():
     profile = profile_from_dict(
-        _base(client_id=" {3F2504E0-4F89-41D3-9A0C-0305E82C3301}\u200b", tenant_id="\ufeff72F988BF86F141AF91AB2D7CD011DB47 ")
+        _base(
+            client_id=" {3F2504E0-4F89-41D3-9A0C-0305E82C3301}\u200b",
+            tenant_id="\ufeff72F988BF86F141AF91AB2D7CD011DB47 ",
+        )
     )
     assert profile.client_id == CLIENT_ID
     assert profile.tenant_id == TENANT_ID
 
 
 def test_tenant_id_may_be_a_domain_or_absent():
-    assert profile_from_dict(_base(tenant_id="Contoso.OnMicrosoft.com")).tenant_id == "contoso.onmicrosoft.com"
+    assert (
+        profile_from_dict(_base(tenant_id="Contoso.OnMicrosoft.com")).tenant_id == "contoso.onmicrosoft.com"
+    )
     assert profile_from_dict(_base(tenant_id=None)).tenant_id is None
 
 
@@ -123,14 +130,21 @@ def test_certificate_with_separate_key(tmp_path, cert):
 
 
 def test_certificate_thumbprint_credential():
-    data = _base(client_secret=None, certificate={"thumbprint": "a9:4a:8f:e5:cc:b1:9b:a6:1c:4c:08:73:d3:91:e9:87:98:2f:bb:d3"})
+    data = _base(
+        client_secret=None,
+        certificate={"thumbprint": "a9:4a:8f:e5:cc:b1:9b:a6:1c:4c:08:73:d3:91:e9:87:98:2f:bb:d3"},
+    )
     profile = profile_from_dict(data)
     assert profile.credential == CertificateThumbprintCredential("A94A8FE5CCB19BA61C4C0873D391E987982FBBD3")
 
 
 def test_sandbox_profile_reads_the_card(tmp_path, card_file):
-    data = _base(cloud="sandbox", sandbox="sandbox.json", sharepoint_url="contoso.onmicrosoft.com",
-                 client_secret="sandbox:contoso/backup")
+    data = _base(
+        cloud="sandbox",
+        sandbox="sandbox.json",
+        sharepoint_url="contoso.onmicrosoft.com",
+        client_secret="sandbox:contoso/backup",
+    )
     profile = load_profile(_write(tmp_path, data))
     assert profile.cloud == "sandbox"
     assert profile.sandbox == card_file
@@ -143,11 +157,20 @@ def test_sandbox_profile_reads_the_card(tmp_path, card_file):
 def test_to_dict_round_trips(tmp_path, card_file, cert):
     write_pem(cert, tmp_path / "app.pem")
     (tmp_path / "ca.pem").write_text("x")
-    data = _base(cloud="sandbox", sandbox="sandbox.json", sharepoint_url="https://contoso.sharepoint.localhost/sites/x",
-                 client_secret=None, certificate={"path": "app.pem", "password": "file:pw.txt"}, ca_bundle="ca.pem")
+    data = _base(
+        cloud="sandbox",
+        sandbox="sandbox.json",
+        sharepoint_url="https://contoso.sharepoint.localhost/sites/x",
+        client_secret=None,
+        certificate={"path": "app.pem", "password": "file:pw.txt"},
+        ca_bundle="ca.pem",
+    )
     profile = load_profile(_write(tmp_path, data))
     plain = profile.to_dict()
-    assert plain["certificate"] == {"path": str(tmp_path / "app.pem"), "password": f"file:{tmp_path / 'pw.txt'}"}
+    assert plain["certificate"] == {
+        "path": str(tmp_path / "app.pem"),
+        "password": f"file:{tmp_path / 'pw.txt'}",
+    }
     json.dumps(plain)  # plain data only
     again = profile_from_dict(plain, base_dir="/")
     assert again == profile
@@ -242,8 +265,12 @@ def test_inline_secret_is_refused_and_not_echoed(tmp_path):
 
 
 def test_numeric_inline_secret_is_refused_and_not_echoed(tmp_path):
-    err = _reject(tmp_path, "\n".join(f"{k}: {v}" for k, v in _base(client_secret=None).items())
-                  + "\nclient_secret: 9876543210123\n", "client_secret")
+    err = _reject(
+        tmp_path,
+        "\n".join(f"{k}: {v}" for k, v in _base(client_secret=None).items())
+        + "\nclient_secret: 9876543210123\n",
+        "client_secret",
+    )
     assert "9876543210123" not in str(err)
 
 
@@ -257,7 +284,9 @@ def test_neither_credential(tmp_path):
     assert "no credential" in str(err)
 
 
-@pytest.mark.parametrize("value", ["3f2504e0-4f89-41d3-9a0c-0305e82c330", "not-a-guid", "3f2504e0_4f89_41d3_9a0c_0305e82c3301"])
+@pytest.mark.parametrize(
+    "value", ["3f2504e0-4f89-41d3-9a0c-0305e82c330", "not-a-guid", "3f2504e0_4f89_41d3_9a0c_0305e82c3301"]
+)
 def test_malformed_client_id(tmp_path, value):
     err = _reject(tmp_path, _base(client_id=value), "client_id")
     assert "not a GUID" in str(err)
@@ -269,7 +298,9 @@ def test_client_id_of_microsoft_graph_itself(tmp_path):
     assert "Microsoft Graph" in str(err)
 
 
-@pytest.mark.parametrize("value", ["72f988bf-86f1-41af-91ab-2d7cd011db4", "common", "contoso..com", "contoso.c0m"])
+@pytest.mark.parametrize(
+    "value", ["72f988bf-86f1-41af-91ab-2d7cd011db4", "common", "contoso..com", "contoso.c0m"]
+)
 def test_malformed_tenant_id(tmp_path, value):
     err = _reject(tmp_path, _base(tenant_id=value), "tenant_id")
     assert "tenant" in err.fix.lower()
@@ -320,20 +351,28 @@ def test_certificate_not_a_mapping(tmp_path):
 
 
 def test_certificate_thumbprint_with_path(tmp_path):
-    err = _reject(tmp_path, _base(client_secret=None, certificate={"thumbprint": "A" * 40, "path": "x.pem"}),
-                  "certificate")
+    err = _reject(
+        tmp_path,
+        _base(client_secret=None, certificate={"thumbprint": "A" * 40, "path": "x.pem"}),
+        "certificate",
+    )
     assert "cannot be combined" in str(err)
 
 
 def test_certificate_password_inline(tmp_path, cert):
     write_pem(cert, tmp_path / "app.pem")
-    err = _reject(tmp_path, _base(client_secret=None, certificate={"path": "app.pem", "password": "hunter2"}),
-                  "certificate.password")
+    err = _reject(
+        tmp_path,
+        _base(client_secret=None, certificate={"path": "app.pem", "password": "hunter2"}),
+        "certificate.password",
+    )
     assert "hunter2" not in str(err)
 
 
 def test_bad_thumbprint(tmp_path):
-    err = _reject(tmp_path, _base(client_secret=None, certificate={"thumbprint": "A94A8FE5"}), "certificate.thumbprint")
+    err = _reject(
+        tmp_path, _base(client_secret=None, certificate={"thumbprint": "A94A8FE5"}), "certificate.thumbprint"
+    )
     assert "40" in str(err)
 
 
@@ -375,7 +414,9 @@ def test_bad_name(tmp_path, name):
 
 
 def test_onprem_is_honestly_not_supported_yet(tmp_path):
-    err = _reject(tmp_path, {"name": "farm", "kind": "onprem", "server_url": "https://sp.contoso.local"}, "kind")
+    err = _reject(
+        tmp_path, {"name": "farm", "kind": "onprem", "server_url": "https://sp.contoso.local"}, "kind"
+    )
     assert "not supported yet" in str(err)
 
 
@@ -391,12 +432,30 @@ def test_dict_errors_name_the_given_source():
 
 
 def test_messages_are_one_line_with_the_fix(tmp_path):
-    err = _reject(tmp_path, textwrap.dedent("""\
+    err = _reject(
+        tmp_path,
+        textwrap.dedent("""\
         name: p
         kind: online
         sharepoint_url: contoso
         client_id: nope
         application_account: a@b.com
         client_secret: env:X
-    """), "client_id")
+    """),
+        "client_id",
+    )
     assert "; fix: copy the Application (client) ID" in str(err)
+
+
+def test_direct_construction_derives_cloud_and_address():
+    profile = OnlineProfile(
+        name="gov",
+        cloud="usgov-dod",
+        sharepoint_url="https://army.sharepoint-mil.us",
+        client_id=CLIENT_ID,
+        application_account="a@army.mil",
+        credential=CertificateThumbprintCredential("A" * 40),
+    )
+    assert profile.cloud_obj.name == "usgov-dod"
+    assert profile.admin_url == "https://army-admin.sharepoint-mil.us"
+    assert profile_from_dict(profile.to_dict()) == profile

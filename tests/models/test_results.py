@@ -11,14 +11,22 @@ STARTED = datetime.datetime(2025, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
 
 
 def _result():
-    diag = AuthenticationError("invalid client secret", code="AADSTS7000215", fix="paste the secret value").diagnosis
+    diag = AuthenticationError(
+        "invalid client secret", code="AADSTS7000215", fix="paste the secret value"
+    ).diagnosis
     return VerificationResult(
         profile_name="contoso-prod",
         kind="online",
         started_at=STARTED,
         steps=[
-            StepResult("discovery", "Tenant discovery", StepStatus.PASSED, "tenant found", 0.25,
-                       facts={"tenant_id": "abc"}),
+            StepResult(
+                "discovery",
+                "Tenant discovery",
+                StepStatus.PASSED,
+                "tenant found",
+                0.25,
+                facts={"tenant_id": "abc"},
+            ),
             StepResult("token", "Get a token", "failed", "refused", 1.5, diagnosis=diag),
             StepResult("graph", "Microsoft Graph", StepStatus.SKIPPED, "no token"),
             StepResult("cert", "Certificate", StepStatus.WARNING, "expires soon", 0.01),
@@ -57,7 +65,9 @@ def test_json_round_trip_keeps_everything():
     result = _result()
     again = VerificationResult.from_json(result.to_json())
     assert again == result
-    assert again.steps[1].diagnosis == Diagnosis("AADSTS7000215", "invalid client secret", "", "paste the secret value")
+    assert again.steps[1].diagnosis == Diagnosis(
+        "AADSTS7000215", "invalid client secret", "", "paste the secret value"
+    )
     assert again.started_at == STARTED
 
 
@@ -76,10 +86,19 @@ def test_from_dict_recomputes_passed_instead_of_trusting_it():
 
 
 def test_odd_fact_values_do_not_break_json():
-    result = VerificationResult("p", "online", STARTED, facts={
-        "when": STARTED, "path": Path("/tmp/x"), "roles": {"b", "a"}, "status": StepStatus.PASSED})
+    result = VerificationResult(
+        "p",
+        "online",
+        STARTED,
+        facts={"when": STARTED, "path": Path("/tmp/x"), "roles": {"b", "a"}, "status": StepStatus.PASSED},
+    )
     data = json.loads(result.to_json())
-    assert data["facts"] == {"when": STARTED.isoformat(), "path": "/tmp/x", "roles": ["a", "b"], "status": "passed"}
+    assert data["facts"] == {
+        "when": STARTED.isoformat(),
+        "path": "/tmp/x",
+        "roles": ["a", "b"],
+        "status": "passed",
+    }
 
 
 def test_dataframe_has_one_row_per_step_with_code_and_fix():

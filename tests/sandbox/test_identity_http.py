@@ -15,7 +15,7 @@ from pathlib import Path
 import msal
 import pytest
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
-from test_identity_world import World, build_world, make_cert
+from tests.sandbox.identity_world import World, build_world, make_cert
 
 from spkit.http.session import SpkitSession, build_session
 from spkit.sandbox.ca import ensure_ca, issue_server_certificate
@@ -84,7 +84,8 @@ def test_certificate_pfx_ps256(session: SpkitSession, world: World, tmp_path: Pa
     credential = {"private_key_pfx_path": str(pfx), "passphrase": "pfx-pass"}
     result = token_for(session, world.apps["cert-app"].client_id, credential, tenant=world.contoso.tenant_id)
     assert "access_token" in result, result
-    assert world.tokens.validate(result["access_token"], audiences={"https://graph.localhost"})["appidacr"] == "2"
+    claims = world.tokens.validate(result["access_token"], audiences={"https://graph.localhost"})
+    assert claims["appidacr"] == "2"
 
 
 def assert_refused(result: dict, code: int, error: str) -> None:
@@ -122,7 +123,8 @@ def test_90002_unknown_tenant(session: SpkitSession, world: World) -> None:
         token_for(session, world.apps["secret-app"].client_id, world.secrets["secret-app"],
                   tenant="nowhere.example.com")
     cause = str(caught.value.__cause__ or caught.value.__context__)
-    assert '"error":"invalid_tenant"' in cause and "AADSTS90002: Tenant 'nowhere.example.com' not found" in cause
+    assert '"error":"invalid_tenant"' in cause
+    assert "AADSTS90002: Tenant 'nowhere.example.com' not found" in cause
 
 
 def test_1002012_scope_without_default(session: SpkitSession, world: World) -> None:
@@ -140,7 +142,8 @@ def test_500011_other_tenants_sharepoint(session: SpkitSession, world: World) ->
 def test_raw_error_body_over_https(session: SpkitSession, world: World) -> None:
     """The bytes on the wire: 401, JSON, CRLF inside error_description, correlation id echoed."""
     cid = "3f0c2a4e-1d2b-4c5d-8e9f-0a1b2c3d4e5f"
-    r = session.post("https://login.localhost/contoso.com/oauth2/v2.0/token", headers={"client-request-id": cid},
+    r = session.post("https://login.localhost/contoso.com/oauth2/v2.0/token",
+                     headers={"client-request-id": cid},
                      data={"grant_type": "client_credentials", "client_id": world.apps["cert-app"].client_id,
                            "scope": GRAPH[0]})
     assert r.status_code == 401 and r.headers["Content-Type"].startswith("application/json")

@@ -8,7 +8,7 @@ import time
 
 import jwt
 import pytest
-from test_identity_world import World, assertion, b64url, build_world, make_cert, token_url
+from tests.sandbox.identity_world import World, assertion, b64url, build_world, make_cert, token_url
 
 from spkit.sandbox.identity import exceptions as aad
 from spkit.sandbox.identity.models import IdentityBackend, TokenRequest
@@ -82,7 +82,8 @@ def test_discovery_multi_tenant_keeps_tenantid_placeholder(backend: IdentityBack
     ("two words", 900023, "invalid_request"),
     ("{tenantid}", 900023, "invalid_request"),
 ])
-def test_discovery_unknown_or_invalid_tenant(backend: IdentityBackend, ref: str, code: int, error: str) -> None:
+def test_discovery_unknown_or_invalid_tenant(backend: IdentityBackend, ref: str, code: int,
+                                             error: str) -> None:
     with pytest.raises(aad.AadstsError) as caught:
         backend.openid_configuration(ref)
     assert (caught.value.code, caught.value.error, caught.value.status) == (code, error, 400)
@@ -115,7 +116,8 @@ def test_user_realm_managed_and_unknown(backend: IdentityBackend) -> None:
     realm = backend.user_realm("Admin@Contoso.com")
     assert realm == {"State": 4, "UserState": 1, "Login": "Admin@Contoso.com", "NameSpaceType": "Managed",
                      "DomainName": "contoso.com", "FederationBrandName": "Contoso",
-                     "CloudInstanceName": "localhost", "CloudInstanceIssuerUri": "urn:federation:MicrosoftOnline"}
+                     "CloudInstanceName": "localhost",
+                     "CloudInstanceIssuerUri": "urn:federation:MicrosoftOnline"}
     assert backend.user_realm("fabrikam.onmicrosoft.com")["NameSpaceType"] == "Managed"
     assert backend.user_realm("someone@gmail.example") == {"State": 4, "UserState": 1,
                                                           "Login": "someone@gmail.example",
@@ -251,7 +253,8 @@ def test_app_of_another_tenant_is_not_found_here(backend: IdentityBackend, world
     ("https://contoso.sharepoint.localhost/sites/x/.default", 500011, "invalid_resource"),
     ("api://00000000-0000-0000-0000-000000000001/.default", 500011, "invalid_resource"),
 ])
-def test_scope_rules(backend: IdentityBackend, world: World, scope: str | None, code: int, error: str) -> None:
+def test_scope_rules(backend: IdentityBackend, world: World, scope: str | None, code: int,
+                     error: str) -> None:
     err = refused(backend, secret_form(world, scope=scope))
     assert (err.code, err.error) == (code, error)
 
@@ -284,7 +287,8 @@ def test_credential_presence(backend: IdentityBackend, world: World) -> None:
 @pytest.mark.parametrize("case", ["wrong", "key_id", "other_app"])
 def test_invalid_secret_7000215(backend: IdentityBackend, world: World, case: str) -> None:
     app = world.apps["secret-app"]
-    value = {"wrong": "nope", "key_id": app.secrets[0].key_id, "other_app": world.secrets["noroles-app"]}[case]
+    value = {"wrong": "nope", "key_id": app.secrets[0].key_id,
+             "other_app": world.secrets["noroles-app"]}[case]
     err = refused(backend, secret_form(world, client_secret=value))
     assert (err.code, err.error, err.status) == (7000215, "invalid_client", 401)
     assert err.description == (
@@ -318,8 +322,9 @@ def test_unregistered_certificate_700027_quotes_thumbprint(backend: IdentityBack
 
 def test_undecodable_thumbprint_700027_without_thumbprint(backend: IdentityBackend, world: World) -> None:
     app = world.apps["cert-app"]
-    signed = jwt.encode({"aud": token_url(world.contoso.tenant_id), "iss": app.client_id, "sub": app.client_id,
-                         "exp": time.time() + 600}, world.certs["cert-app"].key, algorithm="RS256",
+    claims = {"aud": token_url(world.contoso.tenant_id), "iss": app.client_id, "sub": app.client_id,
+              "exp": time.time() + 600}
+    signed = jwt.encode(claims, world.certs["cert-app"].key, algorithm="RS256",
                         headers={"x5t": "a+b/c="})  # plain base64, not base64url
     err = refused(backend, cert_form(world, signed), tenant=world.contoso.tenant_id)
     assert err.code == 700027 and "Thumbprint of key used by client" not in err.description
@@ -328,13 +333,14 @@ def test_undecodable_thumbprint_700027_without_thumbprint(backend: IdentityBacke
 def test_bad_signature_700027(backend: IdentityBackend, world: World) -> None:
     registered, other = world.certs["cert-app"], make_cert("impostor")
     app = world.apps["cert-app"]
-    forged = jwt.encode({"aud": token_url(world.contoso.tenant_id), "iss": app.client_id, "sub": app.client_id,
-                         "exp": time.time() + 600}, other.key, algorithm="RS256",
+    claims = {"aud": token_url(world.contoso.tenant_id), "iss": app.client_id, "sub": app.client_id,
+              "exp": time.time() + 600}
+    forged = jwt.encode(claims, other.key, algorithm="RS256",
                         headers={"x5t": b64url(registered.sha1)})
     err = refused(backend, cert_form(world, forged), tenant=world.contoso.tenant_id)
     assert err.code == 700027
-    assert err.description.startswith("Client assertion failed signature validation. [Reason - Key was found, "
-                                      "but use of the key to verify the signature failed.")
+    assert err.description.startswith("Client assertion failed signature validation. [Reason - Key was "
+                                      "found, but use of the key to verify the signature failed.")
     assert f"'{registered.sha1.hex().upper()}', Found key 'Start=" in err.description
 
 
@@ -362,8 +368,9 @@ def test_assertion_claim_rules(backend: IdentityBackend, world: World, kwargs: d
 def test_assertion_time_range_wording(backend: IdentityBackend, world: World) -> None:
     err = _cert_refusal(backend, world, exp=1_700_000_000.0)
     assert re.fullmatch(
-        r"Client assertion is not within its valid time range\. Current time: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\."
-        r"\d{7}Z, assertion valid from 1970-01-01T00:00:00\.0000000Z, expiry time of assertion "
+        r"Client assertion is not within its valid time range\. Current time: "
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z, assertion valid from 1970-01-01T00:00:00\.0000000Z, "
+        r"expiry time of assertion "
         r"2023-11-14T22:13:20\.0000000Z\. Review the documentation at "
         r"https://learn\.microsoft\.com/entra/identity-platform/certificate-credentials \.", err.description)
 
@@ -383,7 +390,8 @@ def test_certificate_checked_against_this_apps_keys(backend: IdentityBackend, wo
 
 def test_error_body_shape() -> None:
     err = aad.invalid_client_secret("abc")
-    body = aad.error_body(err, "https://login.localhost", correlation_id="c0ffee00-0000-0000-0000-000000000000")
+    cid = "c0ffee00-0000-0000-0000-000000000000"
+    body = aad.error_body(err, "https://login.localhost", correlation_id=cid)
     assert list(body) == ["error", "error_description", "error_codes", "timestamp", "trace_id",
                           "correlation_id", "error_uri"]
     assert body["error_codes"] == [7000215] and body["error"] == "invalid_client"

@@ -10,7 +10,7 @@ from email.message import Message
 from urllib.parse import urlencode
 
 import pytest
-from test_identity_world import World, build_world
+from tests.sandbox.identity_world import World, build_world
 
 from spkit.sandbox.dispatch import Dispatcher
 from spkit.sandbox.http import Request, Response
@@ -55,7 +55,8 @@ def body(response: Response) -> dict:
 
 def secret_form(world: World, **extra: str) -> dict:
     return {"grant_type": "client_credentials", "client_id": world.apps["secret-app"].client_id,
-            "scope": "https://graph.localhost/.default", "client_secret": world.secrets["secret-app"], **extra}
+            "scope": "https://graph.localhost/.default", "client_secret": world.secrets["secret-app"],
+            **extra}
 
 
 def test_service_identity(service: IdentityService) -> None:
@@ -113,7 +114,8 @@ def test_token_error_echoes_client_request_id(dispatch: Dispatcher, world: World
 
 
 def test_json_body_is_missing_grant_type(dispatch: Dispatcher, world: World) -> None:
-    r = dispatch(request("POST", "/contoso.com/oauth2/v2.0/token", body=json.dumps(secret_form(world)).encode(),
+    payload = json.dumps(secret_form(world)).encode()
+    r = dispatch(request("POST", "/contoso.com/oauth2/v2.0/token", body=payload,
                          Content_Type="application/json"))
     assert r.status == 400 and body(r)["error_codes"] == [900144]
     assert "'grant_type'" in body(r)["error_description"]
@@ -140,6 +142,7 @@ def test_unknown_path_is_404(dispatch: Dispatcher) -> None:
 
 def test_throttled_and_internal_error_shapes(service: IdentityService) -> None:
     r = service.throttled(request("POST", "/x/oauth2/v2.0/token"), 7)
-    assert r.status == 429 and r.header("Retry-After") == "7" and body(r)["error"] == "temporarily_unavailable"
+    assert r.status == 429 and r.header("Retry-After") == "7"
+    assert body(r)["error"] == "temporarily_unavailable"
     r = service.internal_error(request("GET", "/x"), RuntimeError("boom"))
     assert r.status == 500 and body(r)["error_codes"] == [50000] and "boom" not in r.body.decode()

@@ -16,7 +16,15 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from spkit.sandbox.access_tokens import TokenService, new_signing_key
-from spkit.sandbox.state import App, ClientSecret, KeyCredential, SandboxState, SiteCatalog, Tenant, stable_guid
+from spkit.sandbox.state import (
+    App,
+    ClientSecret,
+    KeyCredential,
+    SandboxState,
+    SiteCatalog,
+    Tenant,
+    stable_guid,
+)
 
 FULL = ["Graph/Sites.Read.All", "Graph/User.Read.All", "SharePoint/Sites.FullControl.All"]
 
