@@ -23,6 +23,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check spkit tests bench
+	$(BIN)/ruff format --check spkit tests bench
 
 sandbox-start: install
 	$(BIN)/spkit sandbox start --detach --state $(STATE)

@@ -35,25 +35,34 @@ def main(argv: list[str] | None = None) -> int:
         ensure_sandbox(args.state.resolve())
         profiles = sorted(args.parameters.glob("*.yaml"))
         print(f"verifying {len(profiles)} profile(s) from {args.parameters}/ with papermill ...", flush=True)
-        runs = run_batch(profiles, args.out.resolve(),
-                         progress=lambda run: print(f"  {run.profile_path.name}: "
-                                                    f"{'passed' if run.passed else 'FAILED'}", flush=True))
+        runs = run_batch(
+            profiles,
+            args.out.resolve(),
+            progress=lambda run: print(
+                f"  {run.profile_path.name}: {'passed' if run.passed else 'FAILED'}", flush=True
+            ),
+        )
     except SpkitError as error:
-        print(f"demo: [{error.code}] {error.summary}" + (f" fix: {error.fix}" if error.fix else ""),
-              file=sys.stderr)
+        print(
+            f"demo: [{error.code}] {error.summary}" + (f" fix: {error.fix}" if error.fix else ""),
+            file=sys.stderr,
+        )
         return error.exit_code
     frame = report_frame(runs)
     csv_path, html_path = write_report(frame, args.out.resolve())
     with pd.option_context("display.max_colwidth", 60, "display.width", 200):
         print()
-        print(frame[["profile", "status", "failed_step", "code", "site_collections", "onedrive_sites"]]
-              .to_string(index=False))
+        print(
+            frame[
+                ["profile", "status", "failed_step", "code", "site_collections", "onedrive_sites"]
+            ].to_string(index=False)
+        )
     print()
     print(f"executed notebooks: {args.out}/")
     for run in runs:
         print(f"  {run.notebook_path}")
     print(f"report: {html_path} and {csv_path}")
-    print(f"the sandbox keeps running for you to explore; stop it with: make sandbox-stop")
+    print("the sandbox keeps running for you to explore; stop it with: make sandbox-stop")
     errors = [run for run in runs if run.result is None]
     return 1 if errors else 0
 

@@ -19,13 +19,22 @@ def _shared_root(tmp_path_factory: pytest.TempPathFactory, config: pytest.Config
     return base.parent if hasattr(config, "workerinput") else base
 
 
-def spkit_cli(*args: str, env: dict | None = None, timeout: float = 120, cwd: Path | None = None,
-              input: str | None = None) -> subprocess.CompletedProcess:
+def spkit_cli(
+    *args: str,
+    env: dict | None = None,
+    timeout: float = 120,
+    cwd: Path | None = None,
+    input: str | None = None,
+) -> subprocess.CompletedProcess:
     """Run the real ``spkit`` command line (as users do) and capture what it prints."""
     return subprocess.run(
         [sys.executable, "-m", "spkit", *args],
-        capture_output=True, text=True, timeout=timeout, cwd=cwd or REPO,
-        env={**os.environ, **(env or {})}, input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd or REPO,
+        env={**os.environ, **(env or {})},
+        input=input,
     )
 
 

@@ -15,8 +15,16 @@ def card_app(card: dict, name: str, tenant: str = "contoso") -> dict:
     return next(a for a in card_tenant(card, tenant)["apps"] if a["name"] == name)
 
 
-def write_profile(folder: Path, card_path: Path, card: dict, app: str, *, name: str | None = None,
-                  credential: str = "auto", **overrides) -> Path:
+def write_profile(
+    folder: Path,
+    card_path: Path,
+    card: dict,
+    app: str,
+    *,
+    name: str | None = None,
+    credential: str = "auto",
+    **overrides,
+) -> Path:
     """A parameters file for one of the sandbox's apps; ``credential`` is secret, pem, pfx or auto."""
     entry = card_app(card, app)
     tenant = card_tenant(card)

@@ -20,7 +20,14 @@ def test_certificate_profile_passes_every_step(tmp_path, card, card_path):
     done = spkit_cli("verify", str(profile), "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    assert [s["step"] for s in result["steps"]] == ["address", "discovery", "token", "claims", "sites", "sharepoint"]
+    assert [s["step"] for s in result["steps"]] == [
+        "address",
+        "discovery",
+        "token",
+        "claims",
+        "sites",
+        "sharepoint",
+    ]
     assert all(s["status"] == "passed" for s in result["steps"])
     tenant = card_tenant(card)
     assert result["facts"]["site_collections"] == tenant["site_count"] - tenant["personal_site_count"]
@@ -77,8 +84,9 @@ def test_wrong_secret_is_diagnosed_as_invalid_secret(tmp_path, card, card_path):
     secret_file = tmp_path / "secret.txt"
     secret_file.write_text("not-the-secret\n")
     os.chmod(secret_file, 0o600)
-    profile = write_profile(tmp_path, card_path, card, "spkit-secret", name="wrong",
-                            client_secret=f"file:{secret_file}")
+    profile = write_profile(
+        tmp_path, card_path, card, "spkit-secret", name="wrong", client_secret=f"file:{secret_file}"
+    )
     done = spkit_cli("verify", str(profile), "--json")
     steps = {s["step"]: s for s in json.loads(done.stdout)["steps"]}
     assert steps["token"]["diagnosis"]["code"] == "AUTH_INVALID_SECRET"
@@ -87,8 +95,14 @@ def test_wrong_secret_is_diagnosed_as_invalid_secret(tmp_path, card, card_path):
 
 
 def test_tenant_id_of_another_tenant_is_a_mismatch_or_unknown(tmp_path, card, card_path):
-    profile = write_profile(tmp_path, card_path, card, "spkit-certificate", name="unknown-tenant",
-                            tenant_id="11111111-2222-3333-4444-555555555555")
+    profile = write_profile(
+        tmp_path,
+        card_path,
+        card,
+        "spkit-certificate",
+        name="unknown-tenant",
+        tenant_id="11111111-2222-3333-4444-555555555555",
+    )
     done = spkit_cli("verify", str(profile), "--json")
     assert done.returncode == 1
     steps = {s["step"]: s for s in json.loads(done.stdout)["steps"]}
@@ -142,8 +156,14 @@ def test_unreachable_sandbox_is_a_network_diagnosis(tmp_path, card, card_path):
 
 
 def test_untrusted_ca_is_a_tls_diagnosis(tmp_path, card, card_path):
-    profile = write_profile(tmp_path, card_path, card, "spkit-certificate", name="untrusted",
-                            ca_bundle=str(Path(__file__).parent / "data" / "other-ca.pem"))
+    profile = write_profile(
+        tmp_path,
+        card_path,
+        card,
+        "spkit-certificate",
+        name="untrusted",
+        ca_bundle=str(Path(__file__).parent / "data" / "other-ca.pem"),
+    )
     done = spkit_cli("verify", str(profile), "--json")
     assert done.returncode == 1, done.stderr
     steps = {s["step"]: s for s in json.loads(done.stdout)["steps"]}

@@ -51,14 +51,19 @@ def test_connect_to_keeps_host_for_sni_certificate_and_host_header(tls_server, m
 
 def test_without_the_ca_bundle_the_sandbox_certificate_is_refused(tls_server):
     _, port, _ = tls_server
-    with build_session(connect_to={"api.example.localhost:443": f"127.0.0.1:{port}"}) as s, \
-            pytest.raises(requests.exceptions.SSLError):
+    with (
+        build_session(connect_to={"api.example.localhost:443": f"127.0.0.1:{port}"}) as s,
+        pytest.raises(requests.exceptions.SSLError),
+    ):
         s.get("https://api.example.localhost/")
 
 
 def test_retry_after_is_honoured_on_429_and_503(tls_server):
     ca, port, recorder = tls_server
-    recorder.answers += [Response.json(429, {}, [("Retry-After", "1")]), Response.json(503, {}, [("Retry-After", "0")])]
+    recorder.answers += [
+        Response.json(429, {}, [("Retry-After", "1")]),
+        Response.json(503, {}, [("Retry-After", "0")]),
+    ]
     import time
 
     with build_session(ca_bundle=ca, connect_to={"api.example.localhost:443": f"127.0.0.1:{port}"}) as s:
@@ -74,8 +79,9 @@ def test_retry_after_is_honoured_on_429_and_503(tls_server):
 def test_gives_up_after_the_retry_budget_and_returns_the_last_answer(tls_server):
     ca, port, recorder = tls_server
     recorder.answers += [Response.json(429, {}, [("Retry-After", "0")]) for _ in range(10)]
-    with build_session(ca_bundle=ca, connect_to={"api.example.localhost:443": f"127.0.0.1:{port}"},
-                       retries=2) as s:
+    with build_session(
+        ca_bundle=ca, connect_to={"api.example.localhost:443": f"127.0.0.1:{port}"}, retries=2
+    ) as s:
         r = s.get("https://api.example.localhost/")
     assert r.status_code == 429
     assert len(recorder.seen) == 3

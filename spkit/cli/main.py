@@ -20,7 +20,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="spkit", description="Connect a service to SharePoint and prove the connection works.")
+    parser = _Parser(
+        prog="spkit", description="Connect a service to SharePoint and prove the connection works."
+    )
     parser.add_argument("--version", action="version", version=f"spkit {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

@@ -7,8 +7,12 @@ import textwrap
 
 from ..models.results import StepResult, StepStatus, VerificationResult
 
-MARKS = {StepStatus.PASSED: "PASS", StepStatus.FAILED: "FAIL", StepStatus.WARNING: "WARN",
-         StepStatus.SKIPPED: "SKIP"}
+MARKS = {
+    StepStatus.PASSED: "PASS",
+    StepStatus.FAILED: "FAIL",
+    StepStatus.WARNING: "WARN",
+    StepStatus.SKIPPED: "SKIP",
+}
 
 
 def step_line(step: StepResult, width: int | None = None) -> str:

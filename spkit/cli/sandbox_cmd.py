@@ -23,13 +23,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     start = actions.add_parser("start", help="start the sandbox (foreground unless --detach)")
     _state_arg(start)
-    start.add_argument("--port", type=int, default=0, help="listening port on 127.0.0.1 (default: a free one)")
+    start.add_argument(
+        "--port", type=int, default=0, help="listening port on 127.0.0.1 (default: a free one)"
+    )
     start.add_argument("--sites", type=int, default=None, help="site collections per tenant (default 250)")
-    start.add_argument("--scenario", type=Path, default=None, help="scenario YAML (default: the built-in one)")
-    start.add_argument("--throttle", type=_fraction, default=0.0, metavar="RATE",
-                       help="fraction of Graph/SharePoint requests answered 429 (Retry-After: 1)")
+    start.add_argument(
+        "--scenario", type=Path, default=None, help="scenario YAML (default: the built-in one)"
+    )
+    start.add_argument(
+        "--throttle",
+        type=_fraction,
+        default=0.0,
+        metavar="RATE",
+        help="fraction of Graph/SharePoint requests answered 429 (Retry-After: 1)",
+    )
     start.add_argument("--latency", type=int, default=0, metavar="MS", help="milliseconds added per request")
-    start.add_argument("--detach", action="store_true", help="run in the background and return once it answers")
+    start.add_argument(
+        "--detach", action="store_true", help="run in the background and return once it answers"
+    )
     start.set_defaults(handler=_start)
 
     stop = actions.add_parser("stop", help="stop a detached sandbox")
@@ -44,8 +55,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _state_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--state", type=Path, default=None,
-                        help=f"state directory (default: {runner.default_state_dir()})")
+    parser.add_argument(
+        "--state", type=Path, default=None, help=f"state directory (default: {runner.default_state_dir()})"
+    )
 
 
 def _options(args: argparse.Namespace) -> runner.SandboxOptions:

@@ -16,7 +16,9 @@ COLUMNS = ("title", "url", "is_personal", "created", "id")
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("sites", help="list the site collections a connection profile can see")
-    parser.add_argument("profile", type=Path, metavar="PARAMS.yaml", help="connection profile (parameters file)")
+    parser.add_argument(
+        "profile", type=Path, metavar="PARAMS.yaml", help="connection profile (parameters file)"
+    )
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
     parser.add_argument("--include-onedrive", action="store_true", help="also list OneDrive personal sites")
     parser.set_defaults(handler=run)
@@ -37,8 +39,13 @@ def run(args: argparse.Namespace) -> int:
         elif args.format == "json":
             out.write("[")
             for site in rows:
-                item = {"title": site.title, "url": site.url, "is_personal": site.is_personal,
-                        "created": site.created, "id": site.id}
+                item = {
+                    "title": site.title,
+                    "url": site.url,
+                    "is_personal": site.is_personal,
+                    "created": site.created,
+                    "id": site.id,
+                }
                 out.write(("," if count else "") + "\n  " + json.dumps(item))
                 count += 1
             out.write("\n]\n")

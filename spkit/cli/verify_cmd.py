@@ -14,7 +14,9 @@ from .render import result_text, step_line
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("verify", help="verify a connection profile against SharePoint, step by step")
-    parser.add_argument("profile", type=Path, metavar="PARAMS.yaml", help="connection profile (parameters file)")
+    parser.add_argument(
+        "profile", type=Path, metavar="PARAMS.yaml", help="connection profile (parameters file)"
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON instead of a table")
     parser.set_defaults(handler=run)
 

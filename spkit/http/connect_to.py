@@ -42,7 +42,8 @@ def _mapped_new_conn(self) -> socket.socket:
         ) from exc
     except OSError as exc:
         raise NewConnectionError(
-            self, f"Failed to establish a new connection to {self.host} (mapped to {target[0]}:{target[1]}): {exc}"
+            self,
+            f"Failed to establish a new connection to {self.host} (mapped to {target[0]}:{target[1]}): {exc}",
         ) from exc
 
 
@@ -50,7 +51,11 @@ def _connection_class(base: type, mapping: dict) -> type:
     return type(
         f"ConnectTo{base.__name__}",
         (base,),
-        {"_spkit_connect_to": mapping, "_new_conn": _mapped_new_conn, "_spkit_original_new_conn": base._new_conn},
+        {
+            "_spkit_connect_to": mapping,
+            "_new_conn": _mapped_new_conn,
+            "_spkit_original_new_conn": base._new_conn,
+        },
     )
 
 

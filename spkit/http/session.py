@@ -73,7 +73,9 @@ class SpkitSession(requests.Session):
     def merge_environment_settings(self, url, proxies, stream, verify, cert):
         settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
         if self.ca_bundle and verify in (None, True):
-            settings["verify"] = self.ca_bundle  # requests would let REQUESTS_CA_BUNDLE win (psf/requests#3829)
+            settings["verify"] = (
+                self.ca_bundle
+            )  # requests would let REQUESTS_CA_BUNDLE win (psf/requests#3829)
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
         if parts.hostname and self.adapter.maps(parts.hostname, port):

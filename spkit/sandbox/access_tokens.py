@@ -111,7 +111,10 @@ class TokenService:
         if upn:
             claims["upn"] = upn
         return jwt.encode(
-            claims, self.key.private_key, algorithm="RS256", headers={"kid": self.key.kid, "x5t": self.key.kid}
+            claims,
+            self.key.private_key,
+            algorithm="RS256",
+            headers={"kid": self.key.kid, "x5t": self.key.kid},
         )
 
     def validate(self, token: str | None, *, audiences: set[str], leeway_s: int = 0) -> dict[str, Any]:
@@ -123,8 +126,11 @@ class TokenService:
         except jwt.PyJWTError as exc:
             raise TokenRejected("malformed", "IDX14100: JWT is not well formed.") from exc
         if header.get("alg") != "RS256" or header.get("kid") != self.key.kid:
-            raise TokenRejected("signature", "IDX10503: Signature validation failed. Token does not have a kid "
-                                "that matches a published signing key.")
+            raise TokenRejected(
+                "signature",
+                "IDX10503: Signature validation failed. Token does not have a kid "
+                "that matches a published signing key.",
+            )
         try:
             claims = jwt.decode(
                 token,

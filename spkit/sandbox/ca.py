@@ -36,10 +36,12 @@ def ensure_ca(state_dir: Path) -> Authority:
         if cert.not_valid_after_utc > datetime.now(UTC) + timedelta(days=30):
             return Authority(cert, key, cert_path)  # type: ignore[arg-type]
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "spkit sandbox"),
-        x509.NameAttribute(NameOID.COMMON_NAME, f"spkit sandbox CA ({os.uname().nodename})"),
-    ])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "spkit sandbox"),
+            x509.NameAttribute(NameOID.COMMON_NAME, f"spkit sandbox CA ({os.uname().nodename})"),
+        ]
+    )
     now = datetime.now(UTC)
     cert = (
         x509.CertificateBuilder()
@@ -51,16 +53,28 @@ def ensure_ca(state_dir: Path) -> Authority:
         .not_valid_after(now + timedelta(days=3650))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
-            x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
-                          key_encipherment=False, data_encipherment=False, key_agreement=False,
-                          encipher_only=False, decipher_only=False),
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
             critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    write_private(key_path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                              serialization.NoEncryption()))
+    write_private(
+        key_path,
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
+    )
     write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
     return Authority(cert, key, cert_path)
 
@@ -88,7 +102,11 @@ def issue_server_certificate(ca: Authority, hostnames: list[str], out_dir: Path)
         .sign(ca.key, hashes.SHA256())
     )
     cert_path, key_path = out_dir / "server.pem", out_dir / "server-key.pem"
-    write_private(key_path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                              serialization.NoEncryption()))
+    write_private(
+        key_path,
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
+    )
     write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
     return cert_path, key_path

@@ -67,8 +67,16 @@ def _tenant_entry(tenant: Tenant, state: SandboxState, state_dir: Path) -> dict[
     }
 
 
-def build_card(state: SandboxState, *, state_dir: Path, ca_bundle: Path, address: str, port: int,
-               pid: int, extra_hosts: dict[str, str] | None = None) -> dict[str, Any]:
+def build_card(
+    state: SandboxState,
+    *,
+    state_dir: Path,
+    ca_bundle: Path,
+    address: str,
+    port: int,
+    pid: int,
+    extra_hosts: dict[str, str] | None = None,
+) -> dict[str, Any]:
     connect_to = {f"{h}:443": f"{address}:{port}" for h in state.hostnames()}
     connect_to.update(extra_hosts or {})
     return {

@@ -73,14 +73,24 @@ class Response:
     headers: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
-    def json(cls, status: int, payload: Any, headers: Iterable[tuple[str, str]] = (),
-             content_type: str = "application/json; charset=utf-8") -> Response:
+    def json(
+        cls,
+        status: int,
+        payload: Any,
+        headers: Iterable[tuple[str, str]] = (),
+        content_type: str = "application/json; charset=utf-8",
+    ) -> Response:
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         return cls(status, body, [("Content-Type", content_type), *headers])
 
     @classmethod
-    def text(cls, status: int, text: str, content_type: str = "text/plain; charset=utf-8",
-             headers: Iterable[tuple[str, str]] = ()) -> Response:
+    def text(
+        cls,
+        status: int,
+        text: str,
+        content_type: str = "text/plain; charset=utf-8",
+        headers: Iterable[tuple[str, str]] = (),
+    ) -> Response:
         return cls(status, text.encode("utf-8"), [("Content-Type", content_type), *headers])
 
     @classmethod

@@ -5,6 +5,7 @@ A running sandbox is known by its card in the state directory; ``stop`` and ``st
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -48,10 +49,13 @@ class SandboxOptions:
         if not 0 <= self.port <= 65535:
             raise SandboxError(f"--port must be between 0 and 65535, not {self.port}", code="SANDBOX_USAGE")
         if self.sites is not None and not 1 <= self.sites <= 10_000_000:
-            raise SandboxError(f"--sites must be between 1 and 10,000,000, not {self.sites}",
-                               code="SANDBOX_USAGE")
+            raise SandboxError(
+                f"--sites must be between 1 and 10,000,000, not {self.sites}", code="SANDBOX_USAGE"
+            )
         if not 0.0 <= self.throttle < 1.0:
-            raise SandboxError(f"--throttle is a fraction in [0, 1), not {self.throttle}", code="SANDBOX_USAGE")
+            raise SandboxError(
+                f"--throttle is a fraction in [0, 1), not {self.throttle}", code="SANDBOX_USAGE"
+            )
         if not 0 <= self.latency_ms <= 60_000:
             raise SandboxError(f"--latency must be 0..60000 ms, not {self.latency_ms}", code="SANDBOX_USAGE")
 
@@ -68,7 +72,9 @@ class RunningSandbox:
         state_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(state_dir, 0o700)
         scenario = load_scenario(options.scenario)
-        self.state = SandboxState(faults=Faults(throttle_rate=options.throttle, latency_ms=options.latency_ms))
+        self.state = SandboxState(
+            faults=Faults(throttle_rate=options.throttle, latency_ms=options.latency_ms)
+        )
         build_state(scenario, state_dir, sites=options.sites, state=self.state)
         from .scenario import CredentialVault
 
@@ -78,8 +84,14 @@ class RunningSandbox:
         ca = ensure_ca(state_dir)
         cert, key = issue_server_certificate(ca, self.state.hostnames(), state_dir)
         self.listener = Listener(self.dispatcher, port=options.port, cert_path=cert, key_path=key).start()
-        self.card = build_card(self.state, state_dir=state_dir, ca_bundle=ca.pem_path,
-                               address=self.listener.address, port=self.listener.port, pid=os.getpid())
+        self.card = build_card(
+            self.state,
+            state_dir=state_dir,
+            ca_bundle=ca.pem_path,
+            address=self.listener.address,
+            port=self.listener.port,
+            pid=os.getpid(),
+        )
         self.card_path = write_card(state_dir, self.card)
 
     def stop(self) -> None:
@@ -140,8 +152,10 @@ def run_foreground(options: SandboxOptions, announce=print) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     sandbox = RunningSandbox(options)
-    announce(f"sandbox listening on https://{sandbox.listener.address}:{sandbox.listener.port} "
-             f"(pid {os.getpid()}); card: {sandbox.card_path}")
+    announce(
+        f"sandbox listening on https://{sandbox.listener.address}:{sandbox.listener.port} "
+        f"(pid {os.getpid()}); card: {sandbox.card_path}"
+    )
     try:
         stop.wait()
     finally:
@@ -163,15 +177,34 @@ def start_detached(options: SandboxOptions, timeout_s: float = 60.0) -> dict[str
     options.validate()
     _refuse_if_running(options.state_dir)
     options.state_dir.mkdir(parents=True, exist_ok=True)
-    args = [sys.executable, "-m", "spkit", "sandbox", "start", "--state", str(options.state_dir),
-            "--port", str(options.port), "--throttle", str(options.throttle), "--latency", str(options.latency_ms)]
+    args = [
+        sys.executable,
+        "-m",
+        "spkit",
+        "sandbox",
+        "start",
+        "--state",
+        str(options.state_dir),
+        "--port",
+        str(options.port),
+        "--throttle",
+        str(options.throttle),
+        "--latency",
+        str(options.latency_ms),
+    ]
     if options.sites is not None:
         args += ["--sites", str(options.sites)]
     if options.scenario is not None:
         args += ["--scenario", str(options.scenario.resolve())]
     out = open(options.state_dir / "sandbox.out", "ab")  # noqa: SIM115 - handed to the child
-    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                            start_new_session=True, close_fds=True)
+    proc = subprocess.Popen(
+        args,
+        stdin=subprocess.DEVNULL,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        close_fds=True,
+    )
     out.close()
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -180,11 +213,15 @@ def start_detached(options: SandboxOptions, timeout_s: float = 60.0) -> dict[str
             return card
         if proc.poll() is not None:
             tail = (options.state_dir / "sandbox.out").read_text("utf-8", "replace").strip().splitlines()[-3:]
-            raise SandboxError(f"the sandbox exited during start (code {proc.returncode}): "
-                               + " | ".join(tail), code="SANDBOX_START_FAILED")
+            raise SandboxError(
+                f"the sandbox exited during start (code {proc.returncode}): " + " | ".join(tail),
+                code="SANDBOX_START_FAILED",
+            )
         time.sleep(0.1)
     proc.terminate()
-    raise SandboxError(f"the sandbox did not write its card within {timeout_s:.0f} s", code="SANDBOX_START_FAILED")
+    raise SandboxError(
+        f"the sandbox did not write its card within {timeout_s:.0f} s", code="SANDBOX_START_FAILED"
+    )
 
 
 def stop(state_dir: Path, timeout_s: float = 15.0) -> int | None:
@@ -208,10 +245,8 @@ def stop(state_dir: Path, timeout_s: float = 15.0) -> int | None:
 
 
 def _reap(pid: int) -> None:
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def status(state_dir: Path) -> dict[str, Any]:
@@ -228,7 +263,12 @@ def status(state_dir: Path) -> dict[str, Any]:
         with session_for_card(card) as session:
             r = session.get(f"{card['cloud']['authority_host']}/common/discovery/v2.0/keys", timeout=5)
         ok = r.status_code == 200 and "keys" in r.json()
-        return {"running": True, "answers": ok, "pid": pid, "card": str(state_dir / CARD_NAME),
-                "connect_to": card["connect_to"]}
+        return {
+            "running": True,
+            "answers": ok,
+            "pid": pid,
+            "card": str(state_dir / CARD_NAME),
+            "connect_to": card["connect_to"],
+        }
     except Exception as exc:  # any failure to answer is the status we report
         return {"running": True, "answers": False, "pid": pid, "reason": str(exc)}

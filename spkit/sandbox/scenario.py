@@ -39,17 +39,21 @@ def load_scenario(path: Path | None) -> dict[str, Any]:
         text = path.read_text("utf-8") if path else default_scenario_text()
         data = yaml.safe_load(text)
     except OSError as exc:
-        raise SandboxError(f"cannot read scenario file {path}: {exc.strerror}", code="SANDBOX_SCENARIO") from exc
+        raise SandboxError(
+            f"cannot read scenario file {path}: {exc.strerror}", code="SANDBOX_SCENARIO"
+        ) from exc
     except yaml.YAMLError as exc:
         raise SandboxError(f"scenario file {path} is not valid YAML: {exc}", code="SANDBOX_SCENARIO") from exc
     if not isinstance(data, dict) or not isinstance(data.get("tenants"), list) or not data["tenants"]:
-        raise SandboxError(f"scenario {path or 'default'}: needs a non-empty 'tenants' list",
-                           code="SANDBOX_SCENARIO")
+        raise SandboxError(
+            f"scenario {path or 'default'}: needs a non-empty 'tenants' list", code="SANDBOX_SCENARIO"
+        )
     for tenant in data["tenants"]:
         _check_keys(tenant, _KNOWN_TENANT_KEYS, "tenant")
         if not isinstance(tenant.get("name"), str) or not tenant["name"].isalnum():
-            raise SandboxError("scenario: every tenant needs a 'name' of letters and digits",
-                               code="SANDBOX_SCENARIO")
+            raise SandboxError(
+                "scenario: every tenant needs a 'name' of letters and digits", code="SANDBOX_SCENARIO"
+            )
         for user in tenant.get("users", []):
             _check_keys(user, _KNOWN_USER_KEYS, f"user of {tenant['name']}")
         for app in tenant.get("apps", []):
@@ -62,8 +66,10 @@ def _check_keys(item: Any, known: set[str], what: str) -> None:
         raise SandboxError(f"scenario: each {what} must be a mapping", code="SANDBOX_SCENARIO")
     unknown = set(item) - known
     if unknown:
-        raise SandboxError(f"scenario: unknown key(s) {sorted(unknown)} in a {what}; known: {sorted(known)}",
-                           code="SANDBOX_SCENARIO")
+        raise SandboxError(
+            f"scenario: unknown key(s) {sorted(unknown)} in a {what}; known: {sorted(known)}",
+            code="SANDBOX_SCENARIO",
+        )
 
 
 def _password() -> str:
@@ -106,8 +112,12 @@ class CredentialVault:
             key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
             return SigningKey(key, x509.load_pem_x509_certificate(cert_path.read_bytes()))  # type: ignore[arg-type]
         made = new_signing_key()
-        write_private(key_path, made.private_key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        write_private(
+            key_path,
+            made.private_key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            ),
+        )
         write_private(cert_path, made.certificate.public_bytes(serialization.Encoding.PEM), mode=0o644)
         return made
 
@@ -143,8 +153,9 @@ def build_state(
     return state, vault
 
 
-def _build_tenant(spec: dict[str, Any], state: SandboxState, vault: CredentialVault, now: datetime,
-                  sites: int | None) -> Tenant:
+def _build_tenant(
+    spec: dict[str, Any], state: SandboxState, vault: CredentialVault, now: datetime, sites: int | None
+) -> Tenant:
     name = spec["name"].lower()
     tenant_id = stable_guid("tenant", name)
     domains = [d.lower() for d in spec.get("domains") or [f"{name}.onmicrosoft.com"]]
@@ -162,10 +173,14 @@ def _build_tenant(spec: dict[str, Any], state: SandboxState, vault: CredentialVa
             object_id=stable_guid(tenant_id, "user", upn),
             roles=list(u.get("roles") or []),
             mfa=bool(u.get("mfa", False)),
-            app_password=(vault.value(f"{name}/users/{upn}/app_password",
-                                      lambda: "".join(random_secrets.choice(string.ascii_lowercase)
-                                                      for _ in range(16)))
-                          if u.get("app_password") else None),
+            app_password=(
+                vault.value(
+                    f"{name}/users/{upn}/app_password",
+                    lambda: "".join(random_secrets.choice(string.ascii_lowercase) for _ in range(16)),
+                )
+                if u.get("app_password")
+                else None
+            ),
             enabled=bool(u.get("enabled", True)),
         )
     apps: dict[str, App] = {}
@@ -183,14 +198,18 @@ def _build_tenant(spec: dict[str, Any], state: SandboxState, vault: CredentialVa
             value = vault.value(f"{name}/apps/{app.name}/secret", _client_secret_value)
             start = now - timedelta(days=400 if secret_kind == "expired" else 1)
             end = now - timedelta(days=35) if secret_kind == "expired" else now + timedelta(days=365)
-            app.secrets.append(ClientSecret(stable_guid(app.client_id, "secret"), value, "sandbox secret",
-                                            start, end))
+            app.secrets.append(
+                ClientSecret(stable_guid(app.client_id, "secret"), value, "sandbox secret", start, end)
+            )
         elif secret_kind not in (None, "none"):
-            raise SandboxError(f"scenario: app {app.name}: 'secret' must be valid, expired or none",
-                               code="SANDBOX_SCENARIO")
+            raise SandboxError(
+                f"scenario: app {app.name}: 'secret' must be valid, expired or none", code="SANDBOX_SCENARIO"
+            )
         if a.get("certificate"):
             _, _, cert = vault.app_certificate(name, app.name)
-            app.key_credentials.append(KeyCredential(stable_guid(app.client_id, "key"), cert, "sandbox certificate"))
+            app.key_credentials.append(
+                KeyCredential(stable_guid(app.client_id, "key"), cert, "sandbox certificate")
+            )
         apps[app.client_id] = app
     return Tenant(
         name=name,

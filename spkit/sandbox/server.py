@@ -54,7 +54,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         host_header = (self.headers.get("Host") or "").strip().lower()
-        host, _, port_text = host_header.rpartition(":") if host_header.count(":") == 1 else (host_header, "", "")
+        host, _, port_text = (
+            host_header.rpartition(":") if host_header.count(":") == 1 else (host_header, "", "")
+        )
         port = int(port_text) if port_text.isdigit() else self.server.public_port
         path, _, query = self.path.partition("?")
         request = Request(
@@ -93,8 +95,14 @@ class _TlsServer(ThreadingHTTPServer):
     request_queue_size = 128
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], app: Callable[[Request], Response],
-                 context: ssl.SSLContext | None, public_port: int, certificate_der: bytes | None) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        app: Callable[[Request], Response],
+        context: ssl.SSLContext | None,
+        public_port: int,
+        certificate_der: bytes | None,
+    ) -> None:
         self.app = app
         self.context = context
         self.public_port = public_port
@@ -125,8 +133,16 @@ class _TlsServer(ThreadingHTTPServer):
 class Listener:
     """One listening socket, served in a background thread."""
 
-    def __init__(self, app: Callable[[Request], Response], *, host: str = "127.0.0.1", port: int = 0,
-                 public_port: int = 443, cert_path: Path | None = None, key_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        app: Callable[[Request], Response],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        public_port: int = 443,
+        cert_path: Path | None = None,
+        key_path: Path | None = None,
+    ) -> None:
         context = None
         certificate_der = None
         if cert_path is not None:
@@ -136,9 +152,13 @@ class Listener:
             from cryptography import x509
             from cryptography.hazmat.primitives.serialization import Encoding
 
-            certificate_der = x509.load_pem_x509_certificate(cert_path.read_bytes()).public_bytes(Encoding.DER)
+            certificate_der = x509.load_pem_x509_certificate(cert_path.read_bytes()).public_bytes(
+                Encoding.DER
+            )
         self.server = _TlsServer((host, port), app, context, public_port, certificate_der)
-        self.thread = threading.Thread(target=self.server.serve_forever, name=f"sandbox:{self.port}", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, name=f"sandbox:{self.port}", daemon=True
+        )
 
     @property
     def port(self) -> int:

@@ -102,7 +102,7 @@ class App:
     def roles_for(self, resource: str) -> list[str]:
         """Role names consented for one resource ("Graph" or "SharePoint")."""
         prefix = resource + "/"
-        return [g[len(prefix):] for g in self.granted if g.startswith(prefix)]
+        return [g[len(prefix) :] for g in self.granted if g.startswith(prefix)]
 
 
 @dataclass(frozen=True)
@@ -133,8 +133,22 @@ class Site:
 
 
 _SITE_WORDS = (
-    "marketing", "finance", "sales", "legal", "hr", "engineering", "support", "operations",
-    "research", "projects", "board", "procurement", "it", "facilities", "quality", "training",
+    "marketing",
+    "finance",
+    "sales",
+    "legal",
+    "hr",
+    "engineering",
+    "support",
+    "operations",
+    "research",
+    "projects",
+    "board",
+    "procurement",
+    "it",
+    "facilities",
+    "quality",
+    "training",
 )
 _BASE_DATE = datetime(2019, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -314,6 +328,9 @@ class SandboxState:
         """Every virtual host the sandbox answers for (for the certificate and the card)."""
         names = [self.login_host, self.graph_host]
         for t in self.tenants.values():
-            names += [f"{t.name}.{self.sharepoint_suffix}", f"{t.name}-admin.{self.sharepoint_suffix}",
-                      f"{t.name}-my.{self.sharepoint_suffix}"]
+            names += [
+                f"{t.name}.{self.sharepoint_suffix}",
+                f"{t.name}-admin.{self.sharepoint_suffix}",
+                f"{t.name}-my.{self.sharepoint_suffix}",
+            ]
         return names

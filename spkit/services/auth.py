@@ -44,12 +44,17 @@ class AppCredential:
 
 def secret_credential(secret: str, reference: str) -> AppCredential:
     if not secret:
-        raise InputError(f"the client secret from {reference} is empty", code="SECRET_EMPTY",
-                         fix="put the secret's value where the reference points")
+        raise InputError(
+            f"the client secret from {reference} is empty",
+            code="SECRET_EMPTY",
+            fix="put the secret's value where the reference points",
+        )
     return AppCredential(secret, "secret", f"client secret from {reference}")
 
 
-def certificate_credential(path: str, password: str | None = None, key_path: str | None = None) -> AppCredential:
+def certificate_credential(
+    path: str, password: str | None = None, key_path: str | None = None
+) -> AppCredential:
     """A certificate file as MSAL takes it: PEM → RS256 with ``x5t``; PFX → PS256 with ``x5t#S256``."""
     loaded = load_certificate(path, password, key_path=key_path)
     warnings = tuple(check_usable(loaded))
@@ -66,8 +71,16 @@ def certificate_credential(path: str, password: str | None = None, key_path: str
 class AppAuthenticator:
     """One confidential client per (tenant, app); tokens per resource, cached by MSAL in memory."""
 
-    def __init__(self, *, cloud: Cloud, tenant_id: str, client_id: str, credential: AppCredential,
-                 session: SpkitSession, token_cache: msal.TokenCache | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        cloud: Cloud,
+        tenant_id: str,
+        client_id: str,
+        credential: AppCredential,
+        session: SpkitSession,
+        token_cache: msal.TokenCache | None = None,
+    ) -> None:
         self.cloud = cloud
         self.credential = credential
         self.session = session
@@ -83,8 +96,11 @@ class AppAuthenticator:
         except requests.RequestException as exc:
             raise network_error(exc, cloud.authority(tenant_id), "sign-in") from exc
         except ValueError as exc:  # MSAL's word for an authority or credential it cannot use
-            raise AuthenticationError(f"MSAL refused the configuration: {exc}", code="AUTH_CONFIG",
-                                      fix="check tenant_id, the cloud and the credential") from exc
+            raise AuthenticationError(
+                f"MSAL refused the configuration: {exc}",
+                code="AUTH_CONFIG",
+                fix="check tenant_id, the cloud and the credential",
+            ) from exc
 
     def acquire(self, resource: str, what: str = "token") -> AccessToken:
         """An app-only token for ``resource`` (an origin like https://graph.microsoft.com)."""
@@ -96,5 +112,9 @@ class AppAuthenticator:
         if "access_token" not in result:
             raise auth_error(result, what)
         token = result["access_token"]
-        return AccessToken(token=token, resource=resource, claims=decode_claims(token),
-                           expires_on=time.time() + float(result.get("expires_in", 0)))
+        return AccessToken(
+            token=token,
+            resource=resource,
+            claims=decode_claims(token),
+            expires_on=time.time() + float(result.get("expires_in", 0)),
+        )

@@ -42,7 +42,9 @@ def read_result(notebook_path: Path) -> VerificationResult | None:
             data = output.get("data", {})
             if RESULT_MIME in data:
                 payload = data[RESULT_MIME]
-                return VerificationResult.from_dict(json.loads(payload) if isinstance(payload, str) else payload)
+                return VerificationResult.from_dict(
+                    json.loads(payload) if isinstance(payload, str) else payload
+                )
     return None
 
 
@@ -50,8 +52,14 @@ def _safe_name(path: Path) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", path.stem)
 
 
-def run_notebook(profile_path: Path, out_dir: Path, *, notebook: Path = VERIFY_NOTEBOOK,
-                 kernel_name: str | None = None, log_output: bool = False) -> NotebookRun:
+def run_notebook(
+    profile_path: Path,
+    out_dir: Path,
+    *,
+    notebook: Path = VERIFY_NOTEBOOK,
+    kernel_name: str | None = None,
+    log_output: bool = False,
+) -> NotebookRun:
     """Execute the notebook for one profile; a failing cell is recorded, not raised."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -61,9 +69,13 @@ def run_notebook(profile_path: Path, out_dir: Path, *, notebook: Path = VERIFY_N
     error = None
     try:
         pm.execute_notebook(
-            str(notebook), str(output),
+            str(notebook),
+            str(output),
             parameters={"profile_path": str(profile_path.resolve())},
-            kernel_name=kernel_name, cwd=str(notebook.parent), progress_bar=False, log_output=log_output,
+            kernel_name=kernel_name,
+            cwd=str(notebook.parent),
+            progress_bar=False,
+            log_output=log_output,
         )
     except PapermillExecutionError as exc:
         error = f"{exc.ename}: {exc.evalue}"
@@ -71,8 +83,13 @@ def run_notebook(profile_path: Path, out_dir: Path, *, notebook: Path = VERIFY_N
     return NotebookRun(profile_path, output, result, error)
 
 
-def run_batch(profile_paths: Iterable[Path], out_dir: Path, *, notebook: Path = VERIFY_NOTEBOOK,
-              progress: Callable[[NotebookRun], None] | None = None) -> list[NotebookRun]:
+def run_batch(
+    profile_paths: Iterable[Path],
+    out_dir: Path,
+    *,
+    notebook: Path = VERIFY_NOTEBOOK,
+    progress: Callable[[NotebookRun], None] | None = None,
+) -> list[NotebookRun]:
     runs = []
     for path in profile_paths:
         run = run_notebook(path, out_dir, notebook=notebook)
@@ -89,18 +106,20 @@ def report_frame(runs: Iterable[NotebookRun]) -> pd.DataFrame:
         result = run.result
         failed = result.failed_steps if result else []
         first = failed[0] if failed else None
-        rows.append({
-            "profile": result.profile_name if result else run.profile_path.stem,
-            "status": "error" if result is None else ("passed" if result.passed else "failed"),
-            "failed_step": first.step if first else "",
-            "code": first.diagnosis.code if first and first.diagnosis else "",
-            "problem": (first.detail if first else "") or (run.error or ""),
-            "fix": first.diagnosis.fix if first and first.diagnosis else "",
-            "site_collections": result.facts.get("site_collections") if result else None,
-            "onedrive_sites": result.facts.get("onedrive_sites") if result else None,
-            "duration_s": round(result.duration_s, 2) if result else None,
-            "notebook": str(run.notebook_path),
-        })
+        rows.append(
+            {
+                "profile": result.profile_name if result else run.profile_path.stem,
+                "status": "error" if result is None else ("passed" if result.passed else "failed"),
+                "failed_step": first.step if first else "",
+                "code": first.diagnosis.code if first and first.diagnosis else "",
+                "problem": (first.detail if first else "") or (run.error or ""),
+                "fix": first.diagnosis.fix if first and first.diagnosis else "",
+                "site_collections": result.facts.get("site_collections") if result else None,
+                "onedrive_sites": result.facts.get("onedrive_sites") if result else None,
+                "duration_s": round(result.duration_s, 2) if result else None,
+                "notebook": str(run.notebook_path),
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -30,8 +30,9 @@ def app_credential(profile: OnlineProfile) -> AppCredential:
         return secret_credential(credential.secret.resolve(profile.card), credential.secret.text)
     if isinstance(credential, CertificateFileCredential):
         password = credential.password.resolve(profile.card) if credential.password else None
-        return certificate_credential(str(credential.path), password,
-                                      str(credential.key_path) if credential.key_path else None)
+        return certificate_credential(
+            str(credential.path), password, str(credential.key_path) if credential.key_path else None
+        )
     if isinstance(credential, CertificateThumbprintCredential):
         raise InputError(
             f"certificate {credential.thumbprint}: looking certificates up by thumbprint needs the local "

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import DiscoveryError
-from ..models.clouds import Cloud
 from ..http.session import SpkitSession
+from ..models.clouds import Cloud
 from .aadsts import auth_error
 from .http_errors import call, json_body
 
@@ -45,7 +45,8 @@ def discover_tenant(session: SpkitSession, cloud: Cloud, tenant_ref: str) -> Ten
     except IndexError as exc:
         raise DiscoveryError(
             f"tenant discovery for '{tenant_ref}': the metadata has no usable token_endpoint",
-            code="TENANT_METADATA_INVALID", evidence=token_endpoint[:200],
+            code="TENANT_METADATA_INVALID",
+            evidence=token_endpoint[:200],
             fix="the authority host may not be a Microsoft identity platform",
         ) from exc
     instance = payload.get("cloud_instance_name")
@@ -53,7 +54,8 @@ def discover_tenant(session: SpkitSession, cloud: Cloud, tenant_ref: str) -> Ten
     if instance and not cloud.is_sandbox and instance != expected and not expected.endswith(instance):
         raise DiscoveryError(
             f"tenant '{tenant_ref}' lives in the '{instance}' cloud, not in {cloud.display_name}",
-            code="TENANT_WRONG_CLOUD", evidence=f"cloud_instance_name={instance}",
+            code="TENANT_WRONG_CLOUD",
+            evidence=f"cloud_instance_name={instance}",
             fix="choose the cloud the tenant belongs to",
         )
     return TenantDiscovery(

@@ -57,21 +57,33 @@ def graph_error(response, what: str) -> Exception:
     code, message = err.get("code", ""), err.get("message", response.text[:200])
     evidence = f"HTTP {response.status_code} {code}: {message}".strip()
     if response.status_code == 401:
-        return AuthorizationError(f"{what}: Graph rejected the token", code="GRAPH_TOKEN_REJECTED",
-                                  evidence=evidence, fix="check the cloud and the tenant; get a fresh token")
+        return AuthorizationError(
+            f"{what}: Graph rejected the token",
+            code="GRAPH_TOKEN_REJECTED",
+            evidence=evidence,
+            fix="check the cloud and the tenant; get a fresh token",
+        )
     if response.status_code == 403:
         return AuthorizationError(
             f"{what}: Graph denied access (the app lacks an application permission for sites)",
-            code="GRAPH_ACCESS_DENIED", evidence=evidence,
+            code="GRAPH_ACCESS_DENIED",
+            evidence=evidence,
             fix="add the Microsoft Graph application permission Sites.Read.All (or Sites.FullControl.All) "
             "to the app and grant admin consent",
         )
     if response.status_code in (429, 503):
-        return ThrottledError(f"{what}: Graph kept throttling after the retries spkit allows",
-                              code="GRAPH_THROTTLED", evidence=evidence,
-                              fix="run again later or outside business hours; spkit honours Retry-After")
-    return ServiceError(f"{what}: Graph answered HTTP {response.status_code}", code="GRAPH_ERROR",
-                        evidence=evidence, fix="see the evidence; retry if the error is transient")
+        return ThrottledError(
+            f"{what}: Graph kept throttling after the retries spkit allows",
+            code="GRAPH_THROTTLED",
+            evidence=evidence,
+            fix="run again later or outside business hours; spkit honours Retry-After",
+        )
+    return ServiceError(
+        f"{what}: Graph answered HTTP {response.status_code}",
+        code="GRAPH_ERROR",
+        evidence=evidence,
+        fix="see the evidence; retry if the error is transient",
+    )
 
 
 def iter_sites(
@@ -88,8 +100,12 @@ def iter_sites(
     if page_size:
         url += f"&$top={page_size}"
     while url:
-        response = call(session.get, url, "site enumeration",
-                        headers={"Authorization": f"Bearer {token()}", "Accept": "application/json"})
+        response = call(
+            session.get,
+            url,
+            "site enumeration",
+            headers={"Authorization": f"Bearer {token()}", "Accept": "application/json"},
+        )
         if stats is not None:
             stats.retries += retries_of(response)
         if response.status_code != 200:
@@ -119,8 +135,9 @@ def count_sites(
 ) -> SiteCount:
     """Count all site collections (OneDrive apart) keeping only a small sample in memory."""
     stats = SiteCount()
-    for site in iter_sites(session, graph_url, token, onedrive_host=onedrive_host, page_size=page_size,
-                           stats=stats):
+    for site in iter_sites(
+        session, graph_url, token, onedrive_host=onedrive_host, page_size=page_size, stats=stats
+    ):
         stats.total += 1
         stats.personal += site.is_personal
         if len(stats.sample) < sample_size and not site.is_personal:

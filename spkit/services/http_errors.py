@@ -28,23 +28,46 @@ def network_error(exc: requests.RequestException, url: str, what: str) -> Networ
             "(for the sandbox: the card's ca_bundle), or fix the server's certificate chain",
         )
     if isinstance(exc, requests.exceptions.ProxyError):
-        return NetworkError(f"{what}: the proxy refused or failed the connection to {host}", code="NETWORK_PROXY",
-                            evidence=text[:300], fix="check HTTPS_PROXY / NO_PROXY in the environment")
+        return NetworkError(
+            f"{what}: the proxy refused or failed the connection to {host}",
+            code="NETWORK_PROXY",
+            evidence=text[:300],
+            fix="check HTTPS_PROXY / NO_PROXY in the environment",
+        )
     if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return NetworkError(f"{what}: connecting to {host} timed out", code="NETWORK_TIMEOUT", evidence=text[:300],
-                            fix="check the firewall and proxy between this machine and the host")
+        return NetworkError(
+            f"{what}: connecting to {host} timed out",
+            code="NETWORK_TIMEOUT",
+            evidence=text[:300],
+            fix="check the firewall and proxy between this machine and the host",
+        )
     if isinstance(exc, requests.exceptions.Timeout):
-        return NetworkError(f"{what}: {host} did not answer in time", code="NETWORK_TIMEOUT", evidence=text[:300],
-                            fix="retry later; if it persists the service is overloaded or a proxy stalls")
+        return NetworkError(
+            f"{what}: {host} did not answer in time",
+            code="NETWORK_TIMEOUT",
+            evidence=text[:300],
+            fix="retry later; if it persists the service is overloaded or a proxy stalls",
+        )
     if "NameResolutionError" in text or "Name or service not known" in text or "getaddrinfo" in text:
-        return NetworkError(f"{what}: the name {urlsplit(url).hostname} does not resolve", code="NETWORK_DNS",
-                            evidence=text[:300], fix="check the address for typos and this machine's DNS")
+        return NetworkError(
+            f"{what}: the name {urlsplit(url).hostname} does not resolve",
+            code="NETWORK_DNS",
+            evidence=text[:300],
+            fix="check the address for typos and this machine's DNS",
+        )
     if "Connection refused" in text:
-        return NetworkError(f"{what}: {host} refused the connection", code="NETWORK_REFUSED", evidence=text[:300],
-                            fix="check the port and that the service is running (for the sandbox: "
-                            "'spkit sandbox status')")
-    return NetworkError(f"{what}: cannot reach {host}", code="NETWORK_UNREACHABLE", evidence=text[:300],
-                        fix="check the address, the network and the proxy settings")
+        return NetworkError(
+            f"{what}: {host} refused the connection",
+            code="NETWORK_REFUSED",
+            evidence=text[:300],
+            fix="check the port and that the service is running (for the sandbox: 'spkit sandbox status')",
+        )
+    return NetworkError(
+        f"{what}: cannot reach {host}",
+        code="NETWORK_UNREACHABLE",
+        evidence=text[:300],
+        fix="check the address, the network and the proxy settings",
+    )
 
 
 def call(send: Callable[..., requests.Response], url: str, what: str, **kwargs: Any) -> requests.Response:

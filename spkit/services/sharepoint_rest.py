@@ -35,29 +35,50 @@ def sharepoint_error(response, url: str, what: str) -> CheckError:
             "'client_secret:' — SharePoint REST and CSOM accept only certificate-based app-only tokens",
         )
     if status == 401:
-        return AuthorizationError(f"{what}: SharePoint rejected the token", code="SPO_TOKEN_REJECTED",
-                                  evidence=evidence,
-                                  fix="the token's audience must be this SharePoint host in this tenant")
+        return AuthorizationError(
+            f"{what}: SharePoint rejected the token",
+            code="SPO_TOKEN_REJECTED",
+            evidence=evidence,
+            fix="the token's audience must be this SharePoint host in this tenant",
+        )
     if status == 403:
         return AuthorizationError(
-            f"{what}: SharePoint denied access to {url}", code="SPO_ACCESS_DENIED", evidence=evidence,
+            f"{what}: SharePoint denied access to {url}",
+            code="SPO_ACCESS_DENIED",
+            evidence=evidence,
             fix="add the SharePoint application permission Sites.FullControl.All (or Sites.Read.All) to the "
             "app and grant admin consent",
         )
     if status == 404:
-        return ServiceError(f"{what}: no site at {url}", code="SPO_SITE_NOT_FOUND", evidence=evidence,
-                            fix="check the site address")
+        return ServiceError(
+            f"{what}: no site at {url}",
+            code="SPO_SITE_NOT_FOUND",
+            evidence=evidence,
+            fix="check the site address",
+        )
     if status in (429, 503):
-        return ThrottledError(f"{what}: SharePoint kept throttling", code="SPO_THROTTLED", evidence=evidence,
-                              fix="run again later; spkit honours Retry-After")
-    return ServiceError(f"{what}: SharePoint answered HTTP {status}", code="SPO_ERROR", evidence=evidence,
-                        fix="see the evidence")
+        return ThrottledError(
+            f"{what}: SharePoint kept throttling",
+            code="SPO_THROTTLED",
+            evidence=evidence,
+            fix="run again later; spkit honours Retry-After",
+        )
+    return ServiceError(
+        f"{what}: SharePoint answered HTTP {status}",
+        code="SPO_ERROR",
+        evidence=evidence,
+        fix="see the evidence",
+    )
 
 
-def get_web(session: SpkitSession, site_url: str, token: str, what: str = "SharePoint REST") -> dict[str, Any]:
+def get_web(
+    session: SpkitSession, site_url: str, token: str, what: str = "SharePoint REST"
+) -> dict[str, Any]:
     """``GET <site>/_api/web`` as nometadata JSON."""
     url = site_url.rstrip("/") + "/_api/web"
-    response = call(session.get, url, what, headers={"Authorization": f"Bearer {token}", "Accept": NOMETADATA})
+    response = call(
+        session.get, url, what, headers={"Authorization": f"Bearer {token}", "Accept": NOMETADATA}
+    )
     if response.status_code != 200:
         raise sharepoint_error(response, site_url, what)
     return json_body(response, what)

@@ -18,8 +18,18 @@ def open_site_listing(profile: OnlineProfile, page_size: int | None = None) -> I
     cloud, address = profile.cloud_obj, profile.address
     with session_for_profile(profile) as session:
         tenant = discover_tenant(session, cloud, profile.tenant_id or cloud.initial_domain(address.tenant))
-        auth = AppAuthenticator(cloud=cloud, tenant_id=tenant.tenant_id, client_id=profile.client_id,
-                                credential=app_credential(profile), session=session)
+        auth = AppAuthenticator(
+            cloud=cloud,
+            tenant_id=tenant.tenant_id,
+            client_id=profile.client_id,
+            credential=app_credential(profile),
+            session=session,
+        )
         auth.acquire(cloud.graph_url, "Graph token")  # fail here, before the caller starts printing
-        yield iter_sites(session, cloud.graph_url, lambda: auth.acquire(cloud.graph_url, "Graph token").token,
-                         onedrive_host=cloud.onedrive_host(address.tenant), page_size=page_size)
+        yield iter_sites(
+            session,
+            cloud.graph_url,
+            lambda: auth.acquire(cloud.graph_url, "Graph token").token,
+            onedrive_host=cloud.onedrive_host(address.tenant),
+            page_size=page_size,
+        )

@@ -15,7 +15,9 @@ CREDENTIAL_TYPES = {"0": "public client", "1": "client secret", "2": "certificat
 
 def decode_claims(token: str) -> dict[str, Any]:
     try:
-        return jwt.decode(token, options={"verify_signature": False, "verify_aud": False, "verify_exp": False})
+        return jwt.decode(
+            token, options={"verify_signature": False, "verify_aud": False, "verify_exp": False}
+        )
     except jwt.PyJWTError:
         return {}
 
@@ -31,6 +33,7 @@ def summarise_claims(claims: dict[str, Any]) -> dict[str, Any]:
         "credential": CREDENTIAL_TYPES.get(acr, acr or None),
         "roles": list(claims.get("roles") or []),
         "scp": claims.get("scp"),
-        "expires": datetime.fromtimestamp(exp, UTC).isoformat(timespec="seconds") if isinstance(exp, int | float)
+        "expires": datetime.fromtimestamp(exp, UTC).isoformat(timespec="seconds")
+        if isinstance(exp, int | float)
         else None,
     }

@@ -50,8 +50,13 @@ class StepRunner:
         if self.progress:
             self.progress(step)
 
-    def run(self, step: str, title: str, work: Callable[[], tuple[str, dict[str, Any], Any]],
-            needs: tuple[str, ...] = ()) -> Any:
+    def run(
+        self,
+        step: str,
+        title: str,
+        work: Callable[[], tuple[str, dict[str, Any], Any]],
+        needs: tuple[str, ...] = (),
+    ) -> Any:
         missing = [n for n in needs if n not in self.usable]
         if missing:
             self._record(StepResult(step, title, StepStatus.SKIPPED, f"skipped: needs {', '.join(missing)}"))
@@ -63,32 +68,56 @@ class StepRunner:
         except _Warn as warning:
             detail, facts, value, status = warning.detail, warning.facts, None, StepStatus.WARNING
         except _Skip as skip:
-            self._record(StepResult(step, title, StepStatus.SKIPPED, str(skip),
-                                    time.perf_counter() - started))
+            self._record(
+                StepResult(step, title, StepStatus.SKIPPED, str(skip), time.perf_counter() - started)
+            )
             return None
         except SpkitError as error:
-            self._record(StepResult(step, title, StepStatus.FAILED, error.summary, time.perf_counter() - started,
-                                    error.diagnosis))
+            self._record(
+                StepResult(
+                    step,
+                    title,
+                    StepStatus.FAILED,
+                    error.summary,
+                    time.perf_counter() - started,
+                    error.diagnosis,
+                )
+            )
             return None
         self._record(StepResult(step, title, status, detail, time.perf_counter() - started, None, facts))
         return value
 
 
-def verify_online(profile: OnlineProfile, *, progress: Progress | None = None, sample_size: int = 10,
-                  page_size: int | None = None) -> VerificationResult:
+def verify_online(
+    profile: OnlineProfile,
+    *,
+    progress: Progress | None = None,
+    sample_size: int = 10,
+    page_size: int | None = None,
+) -> VerificationResult:
     """Verify an Online profile for real: address, discovery, token, claims, sites, SharePoint REST."""
     result = VerificationResult(profile_name=profile.name, kind=profile.kind)
     cloud = profile.cloud_obj
     address = profile.address
-    result.facts.update({"cloud": cloud.name, "sharepoint_url": address.sharepoint_url,
-                         "admin_url": address.admin_url, "client_id": profile.client_id})
+    result.facts.update(
+        {
+            "cloud": cloud.name,
+            "sharepoint_url": address.sharepoint_url,
+            "admin_url": address.admin_url,
+            "client_id": profile.client_id,
+        }
+    )
     runner = StepRunner(result, progress)
     session = session_for_profile(profile)
     state: dict[str, Any] = {}
 
     def check_address():
-        facts = {"sharepoint_url": address.sharepoint_url, "admin_url": address.admin_url,
-                 "onedrive_url": address.onedrive_url, "tenant_name": address.tenant}
+        facts = {
+            "sharepoint_url": address.sharepoint_url,
+            "admin_url": address.admin_url,
+            "onedrive_url": address.onedrive_url,
+            "tenant_name": address.tenant,
+        }
         notes = [w for w in (cloud.warning,) if w]
         if address.needs_confirmation:
             notes.append(f"'{address.tenant}' was guessed from a custom domain; it is confirmed by discovery")
@@ -109,31 +138,46 @@ def verify_online(profile: OnlineProfile, *, progress: Progress | None = None, s
                 owner = discover_tenant(session, cloud, initial)
             except SpkitError as error:
                 if address.needs_confirmation:
-                    raise _Warn(f"tenant {found.tenant_id}; the guessed name '{address.tenant}' is not a tenant "
-                                f"({error.code}); confirm the SharePoint name after sign-in", facts) from error
+                    raise _Warn(
+                        f"tenant {found.tenant_id}; the guessed name '{address.tenant}' is not a tenant "
+                        f"({error.code}); confirm the SharePoint name after sign-in",
+                        facts,
+                    ) from error
                 raise SpkitError(
                     f"the SharePoint address names tenant '{address.tenant}', which does not exist in "
-                    f"{cloud.display_name}", code="ADDRESS_TENANT_UNKNOWN", evidence=error.summary,
-                    fix="check the SharePoint address (https://<tenant>.sharepoint...)") from error
+                    f"{cloud.display_name}",
+                    code="ADDRESS_TENANT_UNKNOWN",
+                    evidence=error.summary,
+                    fix="check the SharePoint address (https://<tenant>.sharepoint...)",
+                ) from error
             if owner.tenant_id != found.tenant_id:
                 raise SpkitError(
                     f"the SharePoint address belongs to tenant {owner.tenant_id}, but tenant_id names "
-                    f"{found.tenant_id}", code="TENANT_MISMATCH",
+                    f"{found.tenant_id}",
+                    code="TENANT_MISMATCH",
                     evidence=f"{initial} → {owner.tenant_id}; {tenant_ref} → {found.tenant_id}",
-                    fix="use the tenant ID of the tenant that owns the SharePoint address")
+                    fix="use the tenant ID of the tenant that owns the SharePoint address",
+                )
         return f"tenant {found.tenant_id} ({tenant_ref})", facts, found
 
     def check_token():
         credential = app_credential(profile)
         result.facts["credential"] = credential.description
-        authenticator = AppAuthenticator(cloud=cloud, tenant_id=state["tenant_id"], client_id=profile.client_id,
-                                          credential=credential, session=session)
+        authenticator = AppAuthenticator(
+            cloud=cloud,
+            tenant_id=state["tenant_id"],
+            client_id=profile.client_id,
+            credential=credential,
+            session=session,
+        )
         state["auth"] = authenticator
         token = authenticator.acquire(cloud.graph_url, "Graph token")
         state["graph_token"] = token
         detail = f"Graph token for {profile.client_id} with a {credential.kind}"
         if credential.warnings:
-            raise _Warn(detail + "; " + "; ".join(credential.warnings), {"credential": credential.description})
+            raise _Warn(
+                detail + "; " + "; ".join(credential.warnings), {"credential": credential.description}
+            )
         return detail, {"credential": credential.description}, token
 
     def check_claims():
@@ -143,9 +187,11 @@ def verify_online(profile: OnlineProfile, *, progress: Progress | None = None, s
         if not summary["roles"]:
             raise SpkitError(
                 "the Graph token carries no application roles: nobody granted admin consent",
-                code="TOKEN_NO_ROLES", evidence=f"claims: {summary}",
+                code="TOKEN_NO_ROLES",
+                evidence=f"claims: {summary}",
                 fix="grant admin consent for the app's Microsoft Graph application permissions "
-                "(e.g. Sites.Read.All)")
+                "(e.g. Sites.Read.All)",
+            )
         if not SITE_READ_ROLES & set(summary["roles"]):
             raise _Warn(f"roles {', '.join(summary['roles'])}: none lets the app list all sites", summary)
         return f"roles: {', '.join(summary['roles'])}; credential: {summary['credential']}", summary, None
@@ -154,26 +200,46 @@ def verify_online(profile: OnlineProfile, *, progress: Progress | None = None, s
         def fresh_token() -> str:  # MSAL's cache answers until the token nears expiry, then renews it
             return state["auth"].acquire(cloud.graph_url, "Graph token").token
 
-        counted = count_sites(session, cloud.graph_url, fresh_token,
-                              onedrive_host=cloud.onedrive_host(address.tenant), sample_size=sample_size,
-                              page_size=page_size)
+        counted = count_sites(
+            session,
+            cloud.graph_url,
+            fresh_token,
+            onedrive_host=cloud.onedrive_host(address.tenant),
+            sample_size=sample_size,
+            page_size=page_size,
+        )
         state["sites"] = counted
-        facts = {"site_collections": counted.regular, "onedrive_sites": counted.personal,
-                 "total": counted.total, "pages": counted.pages, "retries": counted.retries,
-                 "sample": [{"title": s.title, "url": s.url} for s in counted.sample]}
+        facts = {
+            "site_collections": counted.regular,
+            "onedrive_sites": counted.personal,
+            "total": counted.total,
+            "pages": counted.pages,
+            "retries": counted.retries,
+            "sample": [{"title": s.title, "url": s.url} for s in counted.sample],
+        }
         result.facts.update({"site_collections": counted.regular, "onedrive_sites": counted.personal})
         if counted.total == 0:
             raise _Warn("Graph listed no sites at all (is this the right tenant?)", facts)
-        return (f"{counted.regular} site collections and {counted.personal} OneDrive sites "
-                f"({counted.pages} pages)"), facts, counted
+        return (
+            (
+                f"{counted.regular} site collections and {counted.personal} OneDrive sites "
+                f"({counted.pages} pages)"
+            ),
+            facts,
+            counted,
+        )
 
     def check_sharepoint():
         counted = state.get("sites")
         site_url = counted.sample[0].url if counted and counted.sample else address.sharepoint_url
         token = state["auth"].acquire(address.sharepoint_url, "SharePoint token")
         web = get_web(session, site_url, token.token)
-        facts = {"site": site_url, "title": web.get("Title"), "web_id": web.get("Id"),
-                 "token": summarise_claims(token.claims)}
+        facts = {
+            "site": site_url,
+            "title": web.get("Title"),
+            "web_id": web.get("Id"),
+            "token": summarise_claims(token.claims),
+        }
         return f"{site_url}: '{web.get('Title')}'", facts, web
 
     with session:

@@ -44,20 +44,33 @@ class Cert:
 
     @property
     def pem(self) -> str:
-        return (self.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption())
-                + self.certificate.public_bytes(serialization.Encoding.PEM)).decode()
+        return (
+            self.key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+            + self.certificate.public_bytes(serialization.Encoding.PEM)
+        ).decode()
 
 
 def make_cert(name: str, *, days: int = 365, expired: bool = False) -> Cert:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = datetime.now(UTC)
-    start, end = (now - timedelta(days=400), now - timedelta(days=30)) if expired else (
-        now - timedelta(days=1), now + timedelta(days=days))
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(start).not_valid_after(end)
-            .sign(key, hashes.SHA256()))
+    start, end = (
+        (now - timedelta(days=400), now - timedelta(days=30))
+        if expired
+        else (now - timedelta(days=1), now + timedelta(days=days))
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .sign(key, hashes.SHA256())
+    )
     return Cert(key, cert)
 
 
@@ -74,14 +87,25 @@ class World:
 
 def _tenant(name: str, domains: list[str], display: str) -> Tenant:
     tid = stable_guid("test-tenant", name)
-    return Tenant(name=name, tenant_id=tid, domains=domains, display_name=display, users={}, apps={},
-                  sites=SiteCatalog(name, tid, "sharepoint.localhost", 5, 1))
+    return Tenant(
+        name=name,
+        tenant_id=tid,
+        domains=domains,
+        display_name=display,
+        users={},
+        apps={},
+        sites=SiteCatalog(name, tid, "sharepoint.localhost", 5, 1),
+    )
 
 
 def _app(tenant: Tenant, name: str, granted: list[str]) -> App:
-    app = App(name=name, client_id=stable_guid(tenant.tenant_id, "app", name),
-              object_id=stable_guid(tenant.tenant_id, "obj", name),
-              service_principal_id=stable_guid(tenant.tenant_id, "sp", name), granted=list(granted))
+    app = App(
+        name=name,
+        client_id=stable_guid(tenant.tenant_id, "app", name),
+        object_id=stable_guid(tenant.tenant_id, "obj", name),
+        service_principal_id=stable_guid(tenant.tenant_id, "sp", name),
+        granted=list(granted),
+    )
     tenant.apps[app.client_id] = app
     return app
 
@@ -89,8 +113,11 @@ def _app(tenant: Tenant, name: str, granted: list[str]) -> App:
 def _secret(world: World, app: App, *, expired: bool = False) -> None:
     now = datetime.now(UTC)
     value = f"{app.name}~{uuid.uuid4().hex}"
-    start, end = (now - timedelta(days=400), now - timedelta(days=35)) if expired else (
-        now - timedelta(days=1), now + timedelta(days=365))
+    start, end = (
+        (now - timedelta(days=400), now - timedelta(days=35))
+        if expired
+        else (now - timedelta(days=1), now + timedelta(days=365))
+    )
     app.secrets.append(ClientSecret(stable_guid(app.client_id, "secret"), value, "test", start, end))
     world.secrets[app.name] = value
 
@@ -109,8 +136,14 @@ def build_world() -> World:
     state.add_tenant(contoso)
     state.add_tenant(fabrikam)
     world = World(state, TokenService(new_signing_key(), state.authority_host), contoso, fabrikam)
-    specs = [(contoso, "secret-app", FULL), (contoso, "expired-app", FULL), (contoso, "cert-app", FULL),
-             (contoso, "noroles-app", []), (contoso, "oldcert-app", FULL), (fabrikam, "fab-app", FULL)]
+    specs = [
+        (contoso, "secret-app", FULL),
+        (contoso, "expired-app", FULL),
+        (contoso, "cert-app", FULL),
+        (contoso, "noroles-app", []),
+        (contoso, "oldcert-app", FULL),
+        (fabrikam, "fab-app", FULL),
+    ]
     for tenant, name, granted in specs:
         world.apps[name] = _app(tenant, name, granted)
     for name in ("secret-app", "noroles-app", "fab-app"):
@@ -127,13 +160,27 @@ def b64url(data: bytes, *, padded: bool = True) -> str:
     return text if padded else text.rstrip("=")
 
 
-def assertion(cert: Cert, client_id: str, aud: object, *, alg: str = "RS256", padded: bool = True,
-              header_key: str | None = None, **claims: object) -> str:
+def assertion(
+    cert: Cert,
+    client_id: str,
+    aud: object,
+    *,
+    alg: str = "RS256",
+    padded: bool = True,
+    header_key: str | None = None,
+    **claims: object,
+) -> str:
     """A client assertion as MSAL builds it: RS256 + x5t (SHA-1) or PS256 + x5t#S256, padded base64url,
     float times, a jti, no nbf. ``claims`` override (None removes a claim)."""
     now = time.time()
-    body: dict = {"aud": aud, "iss": client_id, "sub": client_id, "jti": str(uuid.uuid4()), "iat": now,
-                  "exp": now + 600}
+    body: dict = {
+        "aud": aud,
+        "iss": client_id,
+        "sub": client_id,
+        "jti": str(uuid.uuid4()),
+        "iat": now,
+        "exp": now + 600,
+    }
     body.update(claims)
     body = {k: v for k, v in body.items() if v is not None}
     name = header_key or ("x5t#S256" if alg == "PS256" else "x5t")

@@ -24,9 +24,15 @@ from spkit.sandbox.state import SandboxState, SiteCatalog, Tenant, stable_guid
 
 def _tenant(state: SandboxState, name: str, total: int, personal: int) -> Tenant:
     tenant_id = stable_guid("tenant", name)
-    tenant = Tenant(name=name, tenant_id=tenant_id, domains=[f"{name}.onmicrosoft.com", f"{name}.example"],
-                    display_name=name.capitalize(), users={}, apps={},
-                    sites=SiteCatalog(name, tenant_id, state.sharepoint_suffix, total, personal))
+    tenant = Tenant(
+        name=name,
+        tenant_id=tenant_id,
+        domains=[f"{name}.onmicrosoft.com", f"{name}.example"],
+        display_name=name.capitalize(),
+        users={},
+        apps={},
+        sites=SiteCatalog(name, tenant_id, state.sharepoint_suffix, total, personal),
+    )
     state.add_tenant(tenant)
     return tenant
 
@@ -38,16 +44,37 @@ def world() -> SimpleNamespace:
     big = _tenant(state, "bigcorp", 100_000, 30_000)
     tokens = TokenService(new_signing_key(), state.authority_host)
     service = graph.make_service(state, tokens)
-    return SimpleNamespace(state=state, tokens=tokens, service=service, contoso=contoso, big=big,
-                           dispatch=Dispatcher(state, [service]))
+    return SimpleNamespace(
+        state=state,
+        tokens=tokens,
+        service=service,
+        contoso=contoso,
+        big=big,
+        dispatch=Dispatcher(state, [service]),
+    )
 
 
-def token(world, tenant: Tenant | None = None, *, roles=("Sites.Read.All",), scopes=None, acr="2",
-          audience=None, **kw) -> str:
+def token(
+    world,
+    tenant: Tenant | None = None,
+    *,
+    roles=("Sites.Read.All",),
+    scopes=None,
+    acr="2",
+    audience=None,
+    **kw,
+) -> str:
     tenant = tenant or world.contoso
-    return world.tokens.issue(tenant_id=tenant.tenant_id, audience=audience or world.state.graph_url,
-                              client_id=stable_guid("app", tenant.name), app_display_name="spkit", acr=acr,
-                              roles=list(roles) if roles else None, scopes=scopes, **kw)
+    return world.tokens.issue(
+        tenant_id=tenant.tenant_id,
+        audience=audience or world.state.graph_url,
+        client_id=stable_guid("app", tenant.name),
+        app_display_name="spkit",
+        acr=acr,
+        roles=list(roles) if roles else None,
+        scopes=scopes,
+        **kw,
+    )
 
 
 def call(world, url: str, bearer: str | None = None, method: str = "GET", **headers: str) -> Response:
@@ -57,8 +84,16 @@ def call(world, url: str, bearer: str | None = None, method: str = "GET", **head
         message["Authorization"] = f"Bearer {bearer}"
     for name, value in headers.items():
         message[name.replace("_", "-")] = value
-    return world.dispatch(Request(method=method, host=parts.hostname or "", port=443, path=parts.path,
-                                  query_string=parts.query, headers=message))
+    return world.dispatch(
+        Request(
+            method=method,
+            host=parts.hostname or "",
+            port=443,
+            path=parts.path,
+            query_string=parts.query,
+            headers=message,
+        )
+    )
 
 
 def body(response: Response) -> dict:
@@ -103,8 +138,16 @@ def test_get_all_sites_pages_through_every_site_in_index_order(world):
     root = sites[0]
     assert root["webUrl"] == "https://contoso.sharepoint.localhost"
     assert root["siteCollection"] == {"hostname": "contoso.sharepoint.localhost", "root": {}}
-    assert set(root) >= {"id", "name", "displayName", "webUrl", "createdDateTime", "lastModifiedDateTime",
-                         "siteCollection", "root"}
+    assert set(root) >= {
+        "id",
+        "name",
+        "displayName",
+        "webUrl",
+        "createdDateTime",
+        "lastModifiedDateTime",
+        "siteCollection",
+        "root",
+    }
     assert sites[1]["siteCollection"] == {"hostname": "contoso.sharepoint.localhost"}
 
 
@@ -125,24 +168,33 @@ def test_get_all_sites_honours_top_and_keeps_select_in_next_link(world):
     assert all(set(site) == {"id", "webUrl"} for site in sites)
 
 
-@pytest.mark.parametrize("query, code", [
-    ("$top=0", "invalidRequest"), ("$top=1000", "invalidRequest"), ("$top=abc", "BadRequest"),
-    ("$select=id,color", "BadRequest"), ("$skiptoken=garbage!", "invalidRequest"),
-    ("$skiptoken=U1BHZW9EYXRhTG9jYXRpb25Db2RlYU5BTQ", "invalidRequest"),
-])
+@pytest.mark.parametrize(
+    "query, code",
+    [
+        ("$top=0", "invalidRequest"),
+        ("$top=1000", "invalidRequest"),
+        ("$top=abc", "BadRequest"),
+        ("$select=id,color", "BadRequest"),
+        ("$skiptoken=garbage!", "invalidRequest"),
+        ("$skiptoken=U1BHZW9EYXRhTG9jYXRpb25Db2RlYU5BTQ", "invalidRequest"),
+    ],
+)
 def test_get_all_sites_rejects_bad_query_options(world, query, code):
     error = assert_graph_error(call(world, f"/v1.0/sites/getAllSites?{query}", token(world)), 400, code)
     if "select" in query:
-        assert error["message"] == ("Parsing OData Select and Expand failed: Could not find a property named "
-                                    "'color' on type 'microsoft.graph.site'.")
+        assert error["message"] == (
+            "Parsing OData Select and Expand failed: Could not find a property named "
+            "'color' on type 'microsoft.graph.site'."
+        )
 
 
 def test_skip_token_cannot_be_tampered_with_or_moved_to_another_tenant(world):
     link = body(call(world, "/v1.0/sites/getAllSites?$top=10", token(world)))["@odata.nextLink"]
     skip = parse_qs(urlsplit(link).query)["$skiptoken"][0]
     tampered = skip[:-2] + ("AA" if skip[-2:] != "AA" else "BB")
-    assert_graph_error(call(world, f"/v1.0/sites/getAllSites?$skiptoken={tampered}", token(world)),
-                       400, "invalidRequest")
+    assert_graph_error(
+        call(world, f"/v1.0/sites/getAllSites?$skiptoken={tampered}", token(world)), 400, "invalidRequest"
+    )
     other = token(world, world.big)
     moved = call(world, f"/v1.0/sites/getAllSites?$skiptoken={skip}", other)
     assert_graph_error(moved, 400, "invalidRequest")
@@ -182,8 +234,12 @@ def test_page_cost_does_not_grow_with_the_number_of_sites(world):
 
 
 def test_token_without_roles_or_scopes_is_refused_403(world):
-    assert_graph_error(call(world, "/v1.0/sites/getAllSites", token(world, roles=None)), 403, "AccessDenied",
-                       "Either scp or roles claim need to be present in the token.")
+    assert_graph_error(
+        call(world, "/v1.0/sites/getAllSites", token(world, roles=None)),
+        403,
+        "AccessDenied",
+        "Either scp or roles claim need to be present in the token.",
+    )
 
 
 @pytest.mark.parametrize("roles", [("Sites.Selected",), ("User.Read.All",)])
@@ -191,8 +247,9 @@ def test_get_all_sites_needs_a_sites_read_role(world, roles):
     assert_graph_error(call(world, "/v1.0/sites/getAllSites", token(world, roles=roles)), 403, "accessDenied")
 
 
-@pytest.mark.parametrize("role", ["Sites.Read.All", "Sites.ReadWrite.All", "Sites.Manage.All",
-                                  "Sites.FullControl.All"])
+@pytest.mark.parametrize(
+    "role", ["Sites.Read.All", "Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All"]
+)
 def test_get_all_sites_accepts_every_read_role_and_secret_tokens(world, role):
     assert call(world, "/v1.0/sites/getAllSites?$top=1", token(world, roles=(role,), acr="1")).status == 200
 
@@ -204,8 +261,9 @@ def test_get_all_sites_is_application_only(world):
 
 
 def test_sites_selected_reads_no_site_before_a_grant(world):
-    assert_graph_error(call(world, "/v1.0/sites/root", token(world, roles=("Sites.Selected",))), 403,
-                       "accessDenied")
+    assert_graph_error(
+        call(world, "/v1.0/sites/root", token(world, roles=("Sites.Selected",))), 403, "accessDenied"
+    )
 
 
 def _tampered(jwt_text: str) -> str:
@@ -213,15 +271,20 @@ def _tampered(jwt_text: str) -> str:
     return ".".join([head, payload, signature[:-4] + ("AAAA" if signature[-4:] != "AAAA" else "BBBB")])
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda w: None, "Access token is empty."),
-    (lambda w: "not-a-jwt", "CompactToken parsing failed with error code: 80049217"),
-    (lambda w: _tampered(token(w)), "Access token validation failure."),
-    (lambda w: token(w, now=time.time() - 7200), "Lifetime validation failed, the token is expired."),
-    (lambda w: token(w, lifetime_s=-5), "Lifetime validation failed, the token is expired."),
-    (lambda w: token(w, audience="https://contoso.sharepoint.localhost"),
-     "Access token validation failure. Invalid audience."),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda w: None, "Access token is empty."),
+        (lambda w: "not-a-jwt", "CompactToken parsing failed with error code: 80049217"),
+        (lambda w: _tampered(token(w)), "Access token validation failure."),
+        (lambda w: token(w, now=time.time() - 7200), "Lifetime validation failed, the token is expired."),
+        (lambda w: token(w, lifetime_s=-5), "Lifetime validation failed, the token is expired."),
+        (
+            lambda w: token(w, audience="https://contoso.sharepoint.localhost"),
+            "Access token validation failure. Invalid audience.",
+        ),
+    ],
+)
 def test_bad_tokens_are_refused_401_with_a_challenge(world, make, message):
     response = call(world, "/v1.0/sites/getAllSites", make(world))
     assert_graph_error(response, 401, "InvalidAuthenticationToken", message)
@@ -231,14 +294,22 @@ def test_bad_tokens_are_refused_401_with_a_challenge(world, make, message):
 
 
 def test_token_of_an_unknown_tenant_is_refused_401(world):
-    stranger = world.tokens.issue(tenant_id=stable_guid("nobody"), audience=world.state.graph_url,
-                                  client_id="x", app_display_name="x", acr="2", roles=["Sites.Read.All"])
+    stranger = world.tokens.issue(
+        tenant_id=stable_guid("nobody"),
+        audience=world.state.graph_url,
+        client_id="x",
+        app_display_name="x",
+        acr="2",
+        roles=["Sites.Read.All"],
+    )
     assert_graph_error(call(world, "/v1.0/sites/root", stranger), 401, "InvalidAuthenticationToken")
 
 
 def test_guid_audience_is_accepted_by_graph(world):
-    assert call(world, "/v1.0/sites/root", token(world, audience="00000003-0000-0000-c000-000000000000")
-                ).status == 200
+    assert (
+        call(world, "/v1.0/sites/root", token(world, audience="00000003-0000-0000-c000-000000000000")).status
+        == 200
+    )
 
 
 def test_request_ids_are_sent_and_client_request_id_echoed(world):
@@ -269,18 +340,22 @@ def test_site_by_every_id_form(world):
     assert body(call(world, f"/v1.0/sites/{personal.host}:{personal.path}", bearer))["isPersonalSite"] is True
 
 
-@pytest.mark.parametrize("reference", [
-    "contoso.sharepoint.localhost:/sites/nope-00001",
-    "contoso.sharepoint.localhost:/sites/marketing-00016/sub",
-    f"contoso.sharepoint.localhost,{stable_guid('x')},{stable_guid('y')}",
-])
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "contoso.sharepoint.localhost:/sites/nope-00001",
+        "contoso.sharepoint.localhost:/sites/marketing-00016/sub",
+        f"contoso.sharepoint.localhost,{stable_guid('x')},{stable_guid('y')}",
+    ],
+)
 def test_unknown_site_is_item_not_found(world, reference):
     assert_graph_error(call(world, f"/v1.0/sites/{reference}", token(world)), 404, "itemNotFound")
 
 
 def test_site_of_another_tenant_is_refused(world):
-    assert_graph_error(call(world, "/v1.0/sites/bigcorp.sharepoint.localhost", token(world)), 400,
-                       "invalidRequest")
+    assert_graph_error(
+        call(world, "/v1.0/sites/bigcorp.sharepoint.localhost", token(world)), 400, "invalidRequest"
+    )
 
 
 # --- organization --------------------------------------------------------------------------------------
@@ -297,16 +372,24 @@ def test_organization_lists_the_tenant_and_its_domains(world):
 
 
 def test_organization_needs_a_directory_permission(world):
-    assert_graph_error(call(world, "/v1.0/organization", token(world)), 403, "Authorization_RequestDenied",
-                       "Insufficient privileges to complete the operation.")
+    assert_graph_error(
+        call(world, "/v1.0/organization", token(world)),
+        403,
+        "Authorization_RequestDenied",
+        "Insufficient privileges to complete the operation.",
+    )
 
 
 # --- the rest of the surface ---------------------------------------------------------------------------
 
 
 def test_unknown_segment_is_bad_request_after_authentication(world):
-    assert_graph_error(call(world, "/v1.0/planets", token(world)), 400, "BadRequest",
-                       "Resource not found for the segment 'planets'.")
+    assert_graph_error(
+        call(world, "/v1.0/planets", token(world)),
+        400,
+        "BadRequest",
+        "Resource not found for the segment 'planets'.",
+    )
     assert call(world, "/v1.0/planets").status == 401
 
 
@@ -315,8 +398,14 @@ def test_wrong_method_is_405(world):
 
 
 def test_throttled_answer_has_retry_after_and_graph_body(world):
-    request = Request(method="GET", host="graph.localhost", port=443, path="/v1.0/sites/getAllSites",
-                      query_string="", headers=Message())
+    request = Request(
+        method="GET",
+        host="graph.localhost",
+        port=443,
+        path="/v1.0/sites/getAllSites",
+        query_string="",
+        headers=Message(),
+    )
     response = world.service.throttled(request, 7)
     error = assert_graph_error(response, 429, "activityLimitReached", "The request has been throttled")
     assert error["innerError"]["code"] == "throttledRequest"
@@ -334,6 +423,12 @@ def test_dispatcher_throttle_knob_reaches_graph(world):
 
 
 def test_internal_error_keeps_graph_shape(world):
-    request = Request(method="GET", host="graph.localhost", port=443, path="/v1.0/sites/root",
-                      query_string="", headers=Message())
+    request = Request(
+        method="GET",
+        host="graph.localhost",
+        port=443,
+        path="/v1.0/sites/root",
+        query_string="",
+        headers=Message(),
+    )
     assert_graph_error(world.service.internal_error(request, RuntimeError("boom")), 500, "generalException")

@@ -15,13 +15,13 @@ from pathlib import Path
 import msal
 import pytest
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
-from tests.sandbox.identity_world import World, build_world, make_cert
 
 from spkit.http.session import SpkitSession, build_session
 from spkit.sandbox.ca import ensure_ca, issue_server_certificate
 from spkit.sandbox.dispatch import Dispatcher
 from spkit.sandbox.identity import make_service
 from spkit.sandbox.server import Listener
+from tests.sandbox.identity_world import World, build_world, make_cert
 
 GRAPH = ["https://graph.localhost/.default"]
 
@@ -44,15 +44,26 @@ def session(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     listener.stop()
 
 
-def cca(session: SpkitSession, client_id: str, credential: object,
-        tenant: str = "contoso.onmicrosoft.com") -> msal.ConfidentialClientApplication:
+def cca(
+    session: SpkitSession, client_id: str, credential: object, tenant: str = "contoso.onmicrosoft.com"
+) -> msal.ConfidentialClientApplication:
     return msal.ConfidentialClientApplication(
-        client_id, authority=f"https://login.localhost/{tenant}", client_credential=credential,
-        http_client=session, instance_discovery=False, http_cache={})
+        client_id,
+        authority=f"https://login.localhost/{tenant}",
+        client_credential=credential,
+        http_client=session,
+        instance_discovery=False,
+        http_cache={},
+    )
 
 
-def token_for(session: SpkitSession, client_id: str, credential: object, scopes: list[str] = GRAPH,
-              tenant: str = "contoso.onmicrosoft.com") -> dict:
+def token_for(
+    session: SpkitSession,
+    client_id: str,
+    credential: object,
+    scopes: list[str] = GRAPH,
+    tenant: str = "contoso.onmicrosoft.com",
+) -> dict:
     return cca(session, client_id, credential, tenant).acquire_token_for_client(scopes)
 
 
@@ -69,8 +80,12 @@ def test_secret_gets_a_graph_token(session: SpkitSession, world: World) -> None:
 
 
 def test_certificate_thumbprint_rs256(session: SpkitSession, world: World) -> None:
-    result = token_for(session, world.apps["cert-app"].client_id, thumbprint_credential(world, "cert-app"),
-                       ["https://contoso.sharepoint.localhost/.default"])
+    result = token_for(
+        session,
+        world.apps["cert-app"].client_id,
+        thumbprint_credential(world, "cert-app"),
+        ["https://contoso.sharepoint.localhost/.default"],
+    )
     assert "access_token" in result, result
     claims = world.tokens.validate(result["access_token"], audiences={"https://contoso.sharepoint.localhost"})
     assert claims["appidacr"] == "2" and claims["roles"] == ["Sites.FullControl.All"]
@@ -79,8 +94,11 @@ def test_certificate_thumbprint_rs256(session: SpkitSession, world: World) -> No
 def test_certificate_pfx_ps256(session: SpkitSession, world: World, tmp_path: Path) -> None:
     cert = world.certs["cert-app"]
     pfx = tmp_path / "cert-app.pfx"
-    pfx.write_bytes(pkcs12.serialize_key_and_certificates(b"cert-app", cert.key, cert.certificate, None,
-                                                          BestAvailableEncryption(b"pfx-pass")))
+    pfx.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"cert-app", cert.key, cert.certificate, None, BestAvailableEncryption(b"pfx-pass")
+        )
+    )
     credential = {"private_key_pfx_path": str(pfx), "passphrase": "pfx-pass"}
     result = token_for(session, world.apps["cert-app"].client_id, credential, tenant=world.contoso.tenant_id)
     assert "access_token" in result, result
@@ -120,32 +138,49 @@ def test_700016_app_of_another_tenant(session: SpkitSession, world: World) -> No
 def test_90002_unknown_tenant(session: SpkitSession, world: World) -> None:
     """MSAL reports the discovery refusal as a ValueError whose cause carries Entra's body."""
     with pytest.raises(ValueError, match="Unable to get authority configuration") as caught:
-        token_for(session, world.apps["secret-app"].client_id, world.secrets["secret-app"],
-                  tenant="nowhere.example.com")
+        token_for(
+            session,
+            world.apps["secret-app"].client_id,
+            world.secrets["secret-app"],
+            tenant="nowhere.example.com",
+        )
     cause = str(caught.value.__cause__ or caught.value.__context__)
     assert '"error":"invalid_tenant"' in cause
     assert "AADSTS90002: Tenant 'nowhere.example.com' not found" in cause
 
 
 def test_1002012_scope_without_default(session: SpkitSession, world: World) -> None:
-    result = token_for(session, world.apps["noroles-app"].client_id, world.secrets["noroles-app"],
-                       ["https://graph.localhost/Sites.Read.All"])
+    result = token_for(
+        session,
+        world.apps["noroles-app"].client_id,
+        world.secrets["noroles-app"],
+        ["https://graph.localhost/Sites.Read.All"],
+    )
     assert_refused(result, 1002012, "invalid_scope")
 
 
 def test_500011_other_tenants_sharepoint(session: SpkitSession, world: World) -> None:
-    result = token_for(session, world.apps["secret-app"].client_id, world.secrets["secret-app"],
-                       ["https://fabrikam.sharepoint.localhost/.default"])
+    result = token_for(
+        session,
+        world.apps["secret-app"].client_id,
+        world.secrets["secret-app"],
+        ["https://fabrikam.sharepoint.localhost/.default"],
+    )
     assert_refused(result, 500011, "invalid_resource")
 
 
 def test_raw_error_body_over_https(session: SpkitSession, world: World) -> None:
     """The bytes on the wire: 401, JSON, CRLF inside error_description, correlation id echoed."""
     cid = "3f0c2a4e-1d2b-4c5d-8e9f-0a1b2c3d4e5f"
-    r = session.post("https://login.localhost/contoso.com/oauth2/v2.0/token",
-                     headers={"client-request-id": cid},
-                     data={"grant_type": "client_credentials", "client_id": world.apps["cert-app"].client_id,
-                           "scope": GRAPH[0]})
+    r = session.post(
+        "https://login.localhost/contoso.com/oauth2/v2.0/token",
+        headers={"client-request-id": cid},
+        data={
+            "grant_type": "client_credentials",
+            "client_id": world.apps["cert-app"].client_id,
+            "scope": GRAPH[0],
+        },
+    )
     assert r.status_code == 401 and r.headers["Content-Type"].startswith("application/json")
     payload = json.loads(r.text)
     assert payload["error_codes"] == [7000218] and payload["correlation_id"] == cid

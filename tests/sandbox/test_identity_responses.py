@@ -10,11 +10,11 @@ from email.message import Message
 from urllib.parse import urlencode
 
 import pytest
-from tests.sandbox.identity_world import World, build_world
 
 from spkit.sandbox.dispatch import Dispatcher
 from spkit.sandbox.http import Request, Response
 from spkit.sandbox.identity import IdentityService, make_service
+from tests.sandbox.identity_world import World, build_world
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -36,8 +36,15 @@ def dispatch(world: World, service: IdentityService) -> Dispatcher:
     return Dispatcher(world.state, [service])
 
 
-def request(method: str, path: str, *, body: bytes = b"", query: str = "", host: str = "login.localhost",
-            **headers: str) -> Request:
+def request(
+    method: str,
+    path: str,
+    *,
+    body: bytes = b"",
+    query: str = "",
+    host: str = "login.localhost",
+    **headers: str,
+) -> Request:
     msg = Message()
     for name, value in headers.items():
         msg[name.replace("_", "-")] = value
@@ -45,8 +52,15 @@ def request(method: str, path: str, *, body: bytes = b"", query: str = "", host:
 
 
 def post_form(dispatch: Dispatcher, tenant: str, form: dict, **headers: str) -> Response:
-    return dispatch(request("POST", f"/{tenant}/oauth2/v2.0/token", body=urlencode(form).encode(),
-                            Content_Type=f"{FORM}; charset=utf-8", **headers))
+    return dispatch(
+        request(
+            "POST",
+            f"/{tenant}/oauth2/v2.0/token",
+            body=urlencode(form).encode(),
+            Content_Type=f"{FORM}; charset=utf-8",
+            **headers,
+        )
+    )
 
 
 def body(response: Response) -> dict:
@@ -54,9 +68,13 @@ def body(response: Response) -> dict:
 
 
 def secret_form(world: World, **extra: str) -> dict:
-    return {"grant_type": "client_credentials", "client_id": world.apps["secret-app"].client_id,
-            "scope": "https://graph.localhost/.default", "client_secret": world.secrets["secret-app"],
-            **extra}
+    return {
+        "grant_type": "client_credentials",
+        "client_id": world.apps["secret-app"].client_id,
+        "scope": "https://graph.localhost/.default",
+        "client_secret": world.secrets["secret-app"],
+        **extra,
+    }
 
 
 def test_service_identity(service: IdentityService) -> None:
@@ -74,12 +92,15 @@ def test_discovery_route_and_headers(dispatch: Dispatcher, world: World) -> None
     assert body(v1)["issuer"].startswith("https://sts.localhost/")
 
 
-@pytest.mark.parametrize(("path", "code"), [
-    ("/nowhere.example.com/v2.0/.well-known/openid-configuration", 90002),
-    ("/not_a_tenant!/v2.0/.well-known/openid-configuration", 900023),
-    ("/two%20words/v2.0/.well-known/openid-configuration", 900023),
-    ("/nowhere.example.com/discovery/v2.0/keys", 90002),
-])
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [
+        ("/nowhere.example.com/v2.0/.well-known/openid-configuration", 90002),
+        ("/not_a_tenant!/v2.0/.well-known/openid-configuration", 900023),
+        ("/two%20words/v2.0/.well-known/openid-configuration", 900023),
+        ("/nowhere.example.com/discovery/v2.0/keys", 90002),
+    ],
+)
 def test_discovery_errors_render_entra_body(dispatch: Dispatcher, path: str, code: int) -> None:
     r = dispatch(request("GET", path))
     assert r.status == 400
@@ -87,8 +108,11 @@ def test_discovery_errors_render_entra_body(dispatch: Dispatcher, path: str, cod
 
 
 def test_keys_routes(dispatch: Dispatcher, world: World) -> None:
-    for path in ("/common/discovery/v2.0/keys", f"/{world.contoso.tenant_id}/discovery/v2.0/keys",
-                 "/common/discovery/keys"):
+    for path in (
+        "/common/discovery/v2.0/keys",
+        f"/{world.contoso.tenant_id}/discovery/v2.0/keys",
+        "/common/discovery/keys",
+    ):
         r = dispatch(request("GET", path))
         assert r.status == 200 and body(r) == world.tokens.jwks()
 
@@ -106,8 +130,9 @@ def test_token_success_headers(dispatch: Dispatcher, world: World) -> None:
 
 def test_token_error_echoes_client_request_id(dispatch: Dispatcher, world: World) -> None:
     cid = str(uuid.uuid4())
-    r = post_form(dispatch, "contoso.onmicrosoft.com", secret_form(world, client_secret="wrong"),
-                  client_request_id=cid)
+    r = post_form(
+        dispatch, "contoso.onmicrosoft.com", secret_form(world, client_secret="wrong"), client_request_id=cid
+    )
     assert r.status == 401 and body(r)["correlation_id"] == cid and r.header("client-request-id") == cid
     assert f"\r\nCorrelation ID: {cid}\r\n" in body(r)["error_description"]
     assert body(r)["trace_id"] == r.header("x-ms-request-id")
@@ -115,8 +140,9 @@ def test_token_error_echoes_client_request_id(dispatch: Dispatcher, world: World
 
 def test_json_body_is_missing_grant_type(dispatch: Dispatcher, world: World) -> None:
     payload = json.dumps(secret_form(world)).encode()
-    r = dispatch(request("POST", "/contoso.com/oauth2/v2.0/token", body=payload,
-                         Content_Type="application/json"))
+    r = dispatch(
+        request("POST", "/contoso.com/oauth2/v2.0/token", body=payload, Content_Type="application/json")
+    )
     assert r.status == 400 and body(r)["error_codes"] == [900144]
     assert "'grant_type'" in body(r)["error_description"]
 
@@ -131,8 +157,10 @@ def test_client_secret_basic_over_http(dispatch: Dispatcher, world: World) -> No
 def test_get_on_token_endpoint_is_900561(dispatch: Dispatcher) -> None:
     r = dispatch(request("GET", "/contoso.com/oauth2/v2.0/token"))
     assert r.status == 400 and body(r)["error_codes"] == [900561]
-    assert "The endpoint only accepts POST, OPTIONS requests. Received a GET request." in \
-        body(r)["error_description"]
+    assert (
+        "The endpoint only accepts POST, OPTIONS requests. Received a GET request."
+        in body(r)["error_description"]
+    )
 
 
 def test_unknown_path_is_404(dispatch: Dispatcher) -> None:

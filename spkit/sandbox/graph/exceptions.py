@@ -17,8 +17,15 @@ class GraphError(Exception):
     status = 400
     code = "BadRequest"
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
-                 inner_code: str | None = None, headers: tuple[tuple[str, str], ...] = ()) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        inner_code: str | None = None,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:

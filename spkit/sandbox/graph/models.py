@@ -29,14 +29,23 @@ from .exceptions import (
     ItemNotFound,
 )
 
-SITES_READ_ROLES = frozenset({"Sites.Read.All", "Sites.ReadWrite.All", "Sites.Manage.All",
-                              "Sites.FullControl.All"})
+SITES_READ_ROLES = frozenset(
+    {"Sites.Read.All", "Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All"}
+)
 SITES_READ_SCOPES = SITES_READ_ROLES
-ORGANIZATION_ROLES = frozenset({"Organization.Read.All", "Directory.Read.All", "Organization.ReadWrite.All",
-                                "Directory.ReadWrite.All"})
-ORGANIZATION_SCOPES = frozenset({"User.Read", "Directory.Read.All", "Directory.ReadWrite.All",
-                                 "Organization.Read.All", "Organization.ReadWrite.All",
-                                 "Directory.AccessAsUser.All"})
+ORGANIZATION_ROLES = frozenset(
+    {"Organization.Read.All", "Directory.Read.All", "Organization.ReadWrite.All", "Directory.ReadWrite.All"}
+)
+ORGANIZATION_SCOPES = frozenset(
+    {
+        "User.Read",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+        "Organization.Read.All",
+        "Organization.ReadWrite.All",
+        "Directory.AccessAsUser.All",
+    }
+)
 
 DEFAULT_PAGE_SIZE = 200  # [unsure] getAllSites' page size when $top is absent
 MAX_PAGE_SIZE = 999
@@ -55,11 +64,38 @@ _TOKEN_MESSAGES = {
 # Properties of microsoft.graph.site a $select may name (case-insensitive, like Graph). Only some are
 # rendered; the others are valid but empty in the sandbox.
 SITE_PROPERTIES = (
-    "id", "createdDateTime", "description", "displayName", "eTag", "lastModifiedDateTime", "name", "webUrl",
-    "root", "siteCollection", "sharepointIds", "isPersonalSite", "createdBy", "lastModifiedBy",
-    "parentReference", "error", "deleted", "analytics", "columns", "contentTypes", "drive", "drives",
-    "externalColumns", "items", "lists", "onenote", "operations", "pages", "permissions", "sites",
-    "termStore", "termStores",
+    "id",
+    "createdDateTime",
+    "description",
+    "displayName",
+    "eTag",
+    "lastModifiedDateTime",
+    "name",
+    "webUrl",
+    "root",
+    "siteCollection",
+    "sharepointIds",
+    "isPersonalSite",
+    "createdBy",
+    "lastModifiedBy",
+    "parentReference",
+    "error",
+    "deleted",
+    "analytics",
+    "columns",
+    "contentTypes",
+    "drive",
+    "drives",
+    "externalColumns",
+    "items",
+    "lists",
+    "onenote",
+    "operations",
+    "pages",
+    "permissions",
+    "sites",
+    "termStore",
+    "termStores",
 )
 _SITE_PROPERTY_BY_LOWER = {p.lower(): p for p in SITE_PROPERTIES}
 
@@ -92,9 +128,12 @@ def authenticate(state: SandboxState, tokens: TokenService, token: str | None) -
     tenant = state.tenant_by_id(str(claims.get("tid", "")))
     if tenant is None:
         raise InvalidAuthenticationToken(_TOKEN_MESSAGES["tenant"])
-    return Caller(tenant=tenant, client_id=str(claims.get("appid") or claims.get("azp") or ""),
-                  roles=frozenset(claims.get("roles") or ()),
-                  scopes=frozenset(str(claims.get("scp") or "").split()))
+    return Caller(
+        tenant=tenant,
+        client_id=str(claims.get("appid") or claims.get("azp") or ""),
+        roles=frozenset(claims.get("roles") or ()),
+        scopes=frozenset(str(claims.get("scp") or "").split()),
+    )
 
 
 def require_permissions(caller: Caller) -> None:
@@ -156,10 +195,13 @@ class SkipTokens:
         except (binascii.Error, ValueError) as exc:
             raise InvalidRequest("Invalid skip token.") from exc  # [unsure] wording
         payload, mac = raw[:-16], raw[-16:]
-        if (len(raw) != len(self._PREFIX) + 8 + 16 or not payload.startswith(self._PREFIX)
-                or not hmac.compare_digest(mac, self._mac(tenant_id, payload))):
+        if (
+            len(raw) != len(self._PREFIX) + 8 + 16
+            or not payload.startswith(self._PREFIX)
+            or not hmac.compare_digest(mac, self._mac(tenant_id, payload))
+        ):
             raise InvalidRequest("Invalid skip token.")
-        return int.from_bytes(payload[len(self._PREFIX):], "big")
+        return int.from_bytes(payload[len(self._PREFIX) :], "big")
 
 
 def page_size(raw: str | None) -> int:
@@ -168,12 +210,15 @@ def page_size(raw: str | None) -> int:
         return DEFAULT_PAGE_SIZE
     if not raw.strip().isdigit():
         # Microsoft.OData's message for a non-integer $top.
-        raise BadRequest(f"Invalid value '{raw}' for $top query option found. "
-                         "The $top query option requires a non-negative integer value.")
+        raise BadRequest(
+            f"Invalid value '{raw}' for $top query option found. "
+            "The $top query option requires a non-negative integer value."
+        )
     size = int(raw)
     if not 1 <= size <= MAX_PAGE_SIZE:
-        raise InvalidRequest(f"Invalid page size specified: '{size}'. "
-                             f"Must be between 1 and {MAX_PAGE_SIZE} inclusive.")  # [unsure] wording
+        raise InvalidRequest(
+            f"Invalid page size specified: '{size}'. Must be between 1 and {MAX_PAGE_SIZE} inclusive."
+        )  # [unsure] wording
     return size
 
 
@@ -197,8 +242,10 @@ def parse_select(raw: str | None) -> tuple[str, ...] | None:
     for wanted in (w.strip() for w in raw.split(",") if w.strip()):
         name = _SITE_PROPERTY_BY_LOWER.get(wanted.lower())
         if name is None:
-            raise BadRequest("Parsing OData Select and Expand failed: Could not find a property named "
-                             f"'{wanted}' on type 'microsoft.graph.site'.")
+            raise BadRequest(
+                "Parsing OData Select and Expand failed: Could not find a property named "
+                f"'{wanted}' on type 'microsoft.graph.site'."
+            )
         names.append(name)
     return tuple(dict.fromkeys(names))
 
@@ -230,8 +277,14 @@ def site_resource(site: Site, tenant: Tenant, select: Iterable[str] | None = Non
     }
     if select is None:
         return full
-    extra = {"sharepointIds": {"siteId": site.site_id, "siteUrl": site.url, "tenantId": tenant.tenant_id,
-                               "webId": site.web_id}}
+    extra = {
+        "sharepointIds": {
+            "siteId": site.site_id,
+            "siteUrl": site.url,
+            "tenantId": tenant.tenant_id,
+            "webId": site.web_id,
+        }
+    }
     return {name: (full | extra)[name] for name in select if name in full or name in extra}
 
 
@@ -307,8 +360,13 @@ def organization_resource(tenant: Tenant) -> dict[str, Any]:
         "assignedPlans": [],
         "provisionedPlans": [],
         "verifiedDomains": [
-            {"capabilities": "Email, OfficeCommunicationsOnline", "isDefault": domain == default,
-             "isInitial": domain == tenant.initial_domain, "name": domain, "type": "Managed"}
+            {
+                "capabilities": "Email, OfficeCommunicationsOnline",
+                "isDefault": domain == default,
+                "isInitial": domain == tenant.initial_domain,
+                "name": domain,
+                "type": "Managed",
+            }
             for domain in tenant.domains
         ],
     }

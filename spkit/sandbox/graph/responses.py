@@ -20,8 +20,9 @@ from ..state import GRAPH_APP_ID, SandboxState
 from . import models, urls
 from .exceptions import BadRequest, GeneralException, GraphError, MethodNotAllowed, Throttled
 
-ODATA_JSON = ("application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;"
-              "charset=utf-8")
+ODATA_JSON = (
+    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+)
 ERROR_JSON = "application/json"
 
 Work = Callable[[Request, "models.Caller"], dict[str, Any]]
@@ -39,8 +40,9 @@ class GraphService:
     name = "graph"
     throttleable = True
 
-    def __init__(self, state: SandboxState, tokens: TokenService, skip_tokens: models.SkipTokens | None = None
-                 ) -> None:
+    def __init__(
+        self, state: SandboxState, tokens: TokenService, skip_tokens: models.SkipTokens | None = None
+    ) -> None:
         self.state = state
         self.tokens = tokens
         self.skip_tokens = skip_tokens or models.SkipTokens()
@@ -58,13 +60,16 @@ class GraphService:
         return self._answer(request, lambda req, caller: self._unknown_segment(req))
 
     def method_not_allowed(self, request: Request) -> Response:
-        return self._error(self._ids(request), MethodNotAllowed(
-            "Specified HTTP method is not allowed for the request target."))
+        return self._error(
+            self._ids(request),
+            MethodNotAllowed("Specified HTTP method is not allowed for the request target."),
+        )
 
     def throttled(self, request: Request, retry_after: int) -> Response:
         if "/sites" in request.path.lower():
-            error = Throttled("The request has been throttled", code="activityLimitReached",
-                              inner_code="throttledRequest")
+            error = Throttled(
+                "The request has been throttled", code="activityLimitReached", inner_code="throttledRequest"
+            )
         else:
             error = Throttled("Too many requests", code="TooManyRequests")  # [unsure] directory wording
         error.headers = (("Retry-After", str(retry_after)),)
@@ -100,8 +105,10 @@ class GraphService:
     def get_organization(self, request: Request, match) -> Response:
         def work(req: Request, caller: models.Caller) -> dict[str, Any]:
             models.authorize_organization(caller)
-            return {"@odata.context": f"{self._base(match['version'])}/$metadata#organization",
-                    "value": [models.organization_resource(caller.tenant)]}
+            return {
+                "@odata.context": f"{self._base(match['version'])}/$metadata#organization",
+                "value": [models.organization_resource(caller.tenant)],
+            }
 
         return self._answer(request, work)
 
@@ -118,8 +125,10 @@ class GraphService:
         shape = "Collection(site)" if select is None else f"Collection(site({','.join(select)}))"  # [unsure]
         payload: dict[str, Any] = {"@odata.context": f"{self._base(version)}/$metadata#{shape}"}
         if next_start is not None:
-            link = (f"{self._base(version)}/sites/getAllSites?$top={size}"
-                    f"&$skiptoken={self.skip_tokens.issue(caller.tenant.tenant_id, next_start)}")
+            link = (
+                f"{self._base(version)}/sites/getAllSites?$top={size}"
+                f"&$skiptoken={self.skip_tokens.issue(caller.tenant.tenant_id, next_start)}"
+            )
             if select_raw:
                 link += f"&$select={quote(select_raw, safe=',')}"
             payload["@odata.nextLink"] = link
@@ -129,8 +138,10 @@ class GraphService:
     def _one_site(self, request: Request, caller: models.Caller, site, version: str) -> dict[str, Any]:
         select = models.parse_select(request.arg("$select"))
         shape = "sites/$entity" if select is None else f"sites({','.join(select)})/$entity"
-        return {"@odata.context": f"{self._base(version)}/$metadata#{shape}",
-                **models.site_resource(site, caller.tenant, select)}
+        return {
+            "@odata.context": f"{self._base(version)}/$metadata#{shape}",
+            **models.site_resource(site, caller.tenant, select),
+        }
 
     def _unknown_segment(self, request: Request) -> dict[str, Any]:
         segments = [s for s in request.path.split("/") if s]
@@ -163,8 +174,15 @@ class GraphService:
 
     @staticmethod
     def _headers(ids: _Ids) -> list[tuple[str, str]]:
-        diagnostic = {"ServerInfo": {"DataCenter": "Sandbox", "Slice": "E", "Ring": "0", "ScaleUnit": "000",
-                                     "RoleInstance": "SANDBOX"}}
+        diagnostic = {
+            "ServerInfo": {
+                "DataCenter": "Sandbox",
+                "Slice": "E",
+                "Ring": "0",
+                "ScaleUnit": "000",
+                "RoleInstance": "SANDBOX",
+            }
+        }
         return [
             ("Cache-Control", "no-cache"),
             ("request-id", ids.request_id),
@@ -184,5 +202,7 @@ class GraphService:
 
     def _challenge(self) -> str:
         """Graph's 401 challenge names the authority and its own app id."""
-        return (f'Bearer realm="", authorization_uri="{self.state.authority_host}/common/oauth2/authorize", '
-                f'client_id="{GRAPH_APP_ID}"')
+        return (
+            f'Bearer realm="", authorization_uri="{self.state.authority_host}/common/oauth2/authorize", '
+            f'client_id="{GRAPH_APP_ID}"'
+        )

@@ -103,8 +103,9 @@ def _key_window(key: KeyCredential) -> str:
     return f"Start={cert.not_valid_before_utc.strftime(fmt)}, End={cert.not_valid_after_utc.strftime(fmt)}"
 
 
-def _check_signature(app: App, header: dict, signing_input: bytes, signature: bytes, now: float,
-                     graph_url: str) -> KeyCredential:
+def _check_signature(
+    app: App, header: dict, signing_input: bytes, signature: bytes, now: float, graph_url: str
+) -> KeyCredential:
     key, thumbprint = find_key(app, header)
     if key is None:
         raise aad.assertion_key_not_found(app.client_id, thumbprint, graph_url)
@@ -113,8 +114,9 @@ def _check_signature(app: App, header: dict, signing_input: bytes, signature: by
         raise aad.assertion_bad_signature(app.client_id, thumbprint, _key_window(key), graph_url)
     if datetime.fromtimestamp(now, UTC) >= key.certificate.not_valid_after_utc:
         # [unsure] Entra's wording for an expired registered key.
-        raise aad.assertion_bad_signature(app.client_id, thumbprint, _key_window(key), graph_url,
-                                          reason="The key used is expired.")
+        raise aad.assertion_bad_signature(
+            app.client_id, thumbprint, _key_window(key), graph_url, reason="The key used is expired."
+        )
     return key
 
 
@@ -134,8 +136,9 @@ def _check_audience(claims: dict, allowed: Iterable[str]) -> None:
             raise aad.assertion_too_many_audiences(len(aud))
         aud = aud[0] if aud else ""
     if not isinstance(aud, str) or aud.lower() not in {a.lower() for a in allowed}:
-        raise aad.assertion_malformed(f"The audience '{aud}' of the client assertion is not this token "
-                                      "endpoint.")
+        raise aad.assertion_malformed(
+            f"The audience '{aud}' of the client assertion is not this token endpoint."
+        )
 
 
 def _check_parties(claims: dict, client_id: str) -> None:
@@ -160,8 +163,9 @@ def _check_times(claims: dict, now: float) -> None:
         raise aad.assertion_time_range(now, not_before, expires)
 
 
-def verify(assertion: str, app: App, *, audiences: Iterable[str], now: float,
-           graph_url: str) -> KeyCredential:
+def verify(
+    assertion: str, app: App, *, audiences: Iterable[str], now: float, graph_url: str
+) -> KeyCredential:
     """The ``KeyCredential`` that signed a valid assertion for ``app``; ``AadstsError`` otherwise.
 
     Order: shape (50027), key by thumbprint (700027), signature (700027), required claims (90014), audience

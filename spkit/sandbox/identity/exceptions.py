@@ -22,8 +22,9 @@ CERT_CREDENTIALS_DOC = "https://learn.microsoft.com/entra/identity-platform/cert
 class AadstsError(Exception):
     """One Entra refusal. ``status`` defaults the way Entra answers: 401 for ``invalid_client``, else 400."""
 
-    def __init__(self, code: int, error: str, description: str, status: int | None = None,
-                 suberror: str | None = None) -> None:
+    def __init__(
+        self, code: int, error: str, description: str, status: int | None = None, suberror: str | None = None
+    ) -> None:
         super().__init__(f"AADSTS{code}: {description}")
         self.code = code
         self.error = error
@@ -37,8 +38,14 @@ def entra_timestamp(now: datetime) -> str:
     return now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
-def error_body(err: AadstsError, authority_host: str, *, now: datetime | None = None,
-               trace_id: str | None = None, correlation_id: str | None = None) -> dict:
+def error_body(
+    err: AadstsError,
+    authority_host: str,
+    *,
+    now: datetime | None = None,
+    trace_id: str | None = None,
+    correlation_id: str | None = None,
+) -> dict:
     """The JSON object Entra sends for ``err``; fresh trace (and, unless given, correlation) ids each time."""
     now = now or datetime.now(UTC)
     trace_id = trace_id or str(uuid.uuid4())
@@ -46,8 +53,10 @@ def error_body(err: AadstsError, authority_host: str, *, now: datetime | None = 
     stamp = entra_timestamp(now)
     body: dict = {
         "error": err.error,
-        "error_description": (f"AADSTS{err.code}: {err.description}\r\nTrace ID: {trace_id}"
-                              f"\r\nCorrelation ID: {correlation_id}\r\nTimestamp: {stamp}"),
+        "error_description": (
+            f"AADSTS{err.code}: {err.description}\r\nTrace ID: {trace_id}"
+            f"\r\nCorrelation ID: {correlation_id}\r\nTimestamp: {stamp}"
+        ),
         "error_codes": [err.code],
         "timestamp": stamp,
         "trace_id": trace_id,
@@ -59,12 +68,21 @@ def error_body(err: AadstsError, authority_host: str, *, now: datetime | None = 
     return body
 
 
-def error_response(err: AadstsError, authority_host: str, *, correlation_id: str | None = None,
-                   headers: list[tuple[str, str]] | None = None) -> Response:
+def error_response(
+    err: AadstsError,
+    authority_host: str,
+    *,
+    correlation_id: str | None = None,
+    headers: list[tuple[str, str]] | None = None,
+) -> Response:
     """``err`` as Entra's HTTP answer (status, JSON body, no-cache headers, ``x-ms-request-id``)."""
     body = error_body(err, authority_host, correlation_id=correlation_id)
-    extra = [("Cache-Control", "no-store, no-cache"), ("Pragma", "no-cache"),
-             ("x-ms-request-id", body["trace_id"]), *(headers or [])]
+    extra = [
+        ("Cache-Control", "no-store, no-cache"),
+        ("Pragma", "no-cache"),
+        ("x-ms-request-id", body["trace_id"]),
+        *(headers or []),
+    ]
     return Response.json(err.status, body, extra)
 
 
@@ -74,31 +92,42 @@ def error_response(err: AadstsError, authority_host: str, *, correlation_id: str
 
 def tenant_not_found(ref: str) -> AadstsError:
     """90002: a well-formed tenant reference (GUID or DNS name) that is not one of ours."""
-    return AadstsError(90002, "invalid_tenant", (
-        f"Tenant '{ref}' not found. Check to make sure you have the correct tenant ID and are signing into "
-        "the correct cloud. Check with your subscription administrator, this may happen if there are no "
-        "active subscriptions for the tenant."))
+    return AadstsError(
+        90002,
+        "invalid_tenant",
+        (
+            f"Tenant '{ref}' not found. Check to make sure you have the correct tenant ID and are signing into "
+            "the correct cloud. Check with your subscription administrator, this may happen if there are no "
+            "active subscriptions for the tenant."
+        ),
+    )
 
 
 def invalid_tenant_identifier(ref: str) -> AadstsError:
     """900023: the tenant segment is neither a GUID nor a DNS name (``not_a_tenant!``, spaces, braces)."""
-    return AadstsError(900023, "invalid_request",
-                       f"Specified tenant identifier '{ref}' is neither a valid DNS name, nor a valid "
-                       "external domain.")
+    return AadstsError(
+        900023,
+        "invalid_request",
+        f"Specified tenant identifier '{ref}' is neither a valid DNS name, nor a valid external domain.",
+    )
 
 
 def missing_parameter(name: str) -> AadstsError:
     """900144: a required form field is absent (also what a JSON body to the token endpoint gets)."""
-    return AadstsError(900144, "invalid_request",
-                       f"The request body must contain the following parameter: '{name}'.")
+    return AadstsError(
+        900144, "invalid_request", f"The request body must contain the following parameter: '{name}'."
+    )
 
 
 def missing_credential_field(name: str) -> AadstsError:
     """90014: a field missing *inside* something (the ``scope`` of a client-credentials request, or a
     claim of a client assertion). Wording as Entra sends it for a missing scope."""
-    return AadstsError(90014, "invalid_request",
-                       f"The required field '{name}' is missing from the credential. Ensure that you have "
-                       "all the necessary parameters for the login request.")
+    return AadstsError(
+        90014,
+        "invalid_request",
+        f"The required field '{name}' is missing from the credential. Ensure that you have "
+        "all the necessary parameters for the login request.",
+    )
 
 
 def unsupported_grant_type(grant_type: str, *, sandbox_gap: bool = False) -> AadstsError:
@@ -111,86 +140,130 @@ def unsupported_grant_type(grant_type: str, *, sandbox_gap: bool = False) -> Aad
 
 def grant_not_on_common(tenant_ref: str) -> AadstsError:
     """9001023: client credentials over /common or /consumers."""
-    return AadstsError(9001023, "invalid_request",
-                       "The grant type is not supported over the /common or /consumers endpoints. Please "
-                       "use the /organizations or tenant-specific endpoint.")
+    return AadstsError(
+        9001023,
+        "invalid_request",
+        "The grant type is not supported over the /common or /consumers endpoints. Please "
+        "use the /organizations or tenant-specific endpoint.",
+    )
 
 
 def no_tenant_information() -> AadstsError:
     """50059: client credentials over /organizations: nothing says which tenant. [unsure] Entra's exact
     answer here; 50059 is its documented 'no tenant-identifying information' error."""
-    return AadstsError(50059, "invalid_request",
-                       "No tenant-identifying information found in either the request or implied by any "
-                       "provided credentials.")
+    return AadstsError(
+        50059,
+        "invalid_request",
+        "No tenant-identifying information found in either the request or implied by any "
+        "provided credentials.",
+    )
 
 
 def app_not_found(client_id: str, tenant_ref: str) -> AadstsError:
     """700016: no such application in *this* directory (wrong tenant, a typo, or not a GUID at all).
     [unsure] whether Entra names the directory as given or by GUID; we echo the request's reference."""
-    return AadstsError(700016, "unauthorized_client", (
-        f"Application with identifier '{client_id}' was not found in the directory '{tenant_ref}'. This can "
-        "happen if the application has not been installed by the administrator of the tenant or consented "
-        "to by any user in the tenant. You may have sent your authentication request to the wrong tenant."))
+    return AadstsError(
+        700016,
+        "unauthorized_client",
+        (
+            f"Application with identifier '{client_id}' was not found in the directory '{tenant_ref}'. This can "
+            "happen if the application has not been installed by the administrator of the tenant or consented "
+            "to by any user in the tenant. You may have sent your authentication request to the wrong tenant."
+        ),
+    )
 
 
 def scope_needs_default(scope: str) -> AadstsError:
     """1002012: client credentials need ``<resource>/.default``."""
-    return AadstsError(1002012, "invalid_scope", (
-        f"The provided value for scope {scope} is not valid. Client credential flows must have a scope "
-        "value with /.default suffixed to the resource identifier (application ID URI)."))
+    return AadstsError(
+        1002012,
+        "invalid_scope",
+        (
+            f"The provided value for scope {scope} is not valid. Client credential flows must have a scope "
+            "value with /.default suffixed to the resource identifier (application ID URI)."
+        ),
+    )
 
 
 def scope_multiple_resources(scope: str) -> AadstsError:
     """700022: more than one resource in one request. [unsure] wording; code from Entra's table
     (InvalidMultipleResourcesScope)."""
-    return AadstsError(700022, "invalid_scope", (
-        "The provided value for the input parameter scope is not valid because it contains more than one "
-        f"resource. Scope {scope} is not valid."))
+    return AadstsError(
+        700022,
+        "invalid_scope",
+        (
+            "The provided value for the input parameter scope is not valid because it contains more than one "
+            f"resource. Scope {scope} is not valid."
+        ),
+    )
 
 
 def resource_not_found(resource: str, tenant_name: str) -> AadstsError:
     """500011: the resource named by the scope has no service principal in this tenant."""
-    return AadstsError(500011, "invalid_resource", (
-        f"The resource principal named {resource} was not found in the tenant named {tenant_name}. This can "
-        "happen if the application has not been installed by the administrator of the tenant or consented "
-        "to by any user in the tenant. You might have sent your authentication request to the wrong tenant."))
+    return AadstsError(
+        500011,
+        "invalid_resource",
+        (
+            f"The resource principal named {resource} was not found in the tenant named {tenant_name}. This can "
+            "happen if the application has not been installed by the administrator of the tenant or consented "
+            "to by any user in the tenant. You might have sent your authentication request to the wrong tenant."
+        ),
+    )
 
 
 def no_client_credential() -> AadstsError:
     """7000218: neither a secret nor an assertion (typical of a public-client app used as confidential)."""
-    return AadstsError(7000218, "invalid_client",
-                       "The request body must contain the following parameter: 'client_assertion' or "
-                       "'client_secret'.")
+    return AadstsError(
+        7000218,
+        "invalid_client",
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+    )
 
 
 def two_client_credentials() -> AadstsError:
     """Both a secret and an assertion. [unsure] Entra's code and wording; 90023 is its generic
     InvalidRequest."""
-    return AadstsError(90023, "invalid_request",
-                       "The request body must contain only one of the following parameters: "
-                       "'client_assertion' or 'client_secret'.")
+    return AadstsError(
+        90023,
+        "invalid_request",
+        "The request body must contain only one of the following parameters: "
+        "'client_assertion' or 'client_secret'.",
+    )
 
 
 def bad_assertion_type(value: str) -> AadstsError:
     """An unknown ``client_assertion_type``. [unsure] code; 90100 is Entra's InvalidRequestParameter."""
-    return AadstsError(90100, "invalid_request",
-                       f"The parameter 'client_assertion_type' is empty or not valid: '{value}'. Expected "
-                       "'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'.")
+    return AadstsError(
+        90100,
+        "invalid_request",
+        f"The parameter 'client_assertion_type' is empty or not valid: '{value}'. Expected "
+        "'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'.",
+    )
 
 
 def invalid_client_secret(client_id: str) -> AadstsError:
     """7000215: wrong secret, most often the secret's ID pasted instead of its value."""
-    return AadstsError(7000215, "invalid_client", (
-        "Invalid client secret provided. Ensure the secret being sent in the request is the client secret "
-        f"value, not the client secret ID, for a secret added to app '{client_id}'."))
+    return AadstsError(
+        7000215,
+        "invalid_client",
+        (
+            "Invalid client secret provided. Ensure the secret being sent in the request is the client secret "
+            f"value, not the client secret ID, for a secret added to app '{client_id}'."
+        ),
+    )
 
 
 def expired_client_secret(client_id: str) -> AadstsError:
     """7000222: the secret is right but every matching key has expired."""
-    return AadstsError(7000222, "invalid_client", (
-        f"The provided client secret keys for app '{client_id}' are expired. Visit the Azure portal to "
-        "create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate "
-        "credentials for added security: https://aka.ms/certCreds."))
+    return AadstsError(
+        7000222,
+        "invalid_client",
+        (
+            f"The provided client secret keys for app '{client_id}' are expired. Visit the Azure portal to "
+            "create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate "
+            "credentials for added security: https://aka.ms/certCreds."
+        ),
+    )
 
 
 _GRAPH_DEPLOYMENTS = "https://docs.microsoft.com/en-us/graph/deployments"
@@ -198,28 +271,44 @@ _GRAPH_APP_GET = "https://docs.microsoft.com/en-us/graph/api/application-get?vie
 
 
 def _keys_hint(client_id: str, graph_url: str) -> str:
-    return ("Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys "
-            f"for app Id '{client_id}'. Review the documentation at {_GRAPH_DEPLOYMENTS} to determine the "
-            f"corresponding service endpoint and {_GRAPH_APP_GET} to build a query request URL, such as "
-            f"'{graph_url}/beta/applications/{client_id}'")
+    return (
+        "Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys "
+        f"for app Id '{client_id}'. Review the documentation at {_GRAPH_DEPLOYMENTS} to determine the "
+        f"corresponding service endpoint and {_GRAPH_APP_GET} to build a query request URL, such as "
+        f"'{graph_url}/beta/applications/{client_id}'"
+    )
 
 
 def assertion_key_not_found(client_id: str, thumbprint: str | None, graph_url: str) -> AadstsError:
     """700027: the certificate that signed the assertion is not registered on the app. The thumbprint is
     quoted only when the header carried a decodable one, as Entra does."""
     shown = f"Thumbprint of key used by client: '{thumbprint}', " if thumbprint else ""
-    return AadstsError(700027, "invalid_client", (
-        "The certificate with identifier used to sign the client assertion is not registered on application. "
-        f"[Reason - The key was not found., {shown}{_keys_hint(client_id, graph_url)}]."))
+    return AadstsError(
+        700027,
+        "invalid_client",
+        (
+            "The certificate with identifier used to sign the client assertion is not registered on application. "
+            f"[Reason - The key was not found., {shown}{_keys_hint(client_id, graph_url)}]."
+        ),
+    )
 
 
-def assertion_bad_signature(client_id: str, thumbprint: str, key_window: str, graph_url: str,
-                            reason: str = "Key was found, but use of the key to verify the signature "
-                                          "failed.") -> AadstsError:
+def assertion_bad_signature(
+    client_id: str,
+    thumbprint: str,
+    key_window: str,
+    graph_url: str,
+    reason: str = "Key was found, but use of the key to verify the signature failed.",
+) -> AadstsError:
     """700027: the key is registered but the signature does not verify (or the key has expired)."""
-    return AadstsError(700027, "invalid_client", (
-        f"Client assertion failed signature validation. [Reason - {reason}, Thumbprint of key used by "
-        f"client: '{thumbprint}', Found key '{key_window}', {_keys_hint(client_id, graph_url)}]."))
+    return AadstsError(
+        700027,
+        "invalid_client",
+        (
+            f"Client assertion failed signature validation. [Reason - {reason}, Thumbprint of key used by "
+            f"client: '{thumbprint}', Found key '{key_window}', {_keys_hint(client_id, graph_url)}]."
+        ),
+    )
 
 
 def assertion_malformed(detail: str = "") -> AadstsError:
@@ -231,22 +320,29 @@ def assertion_malformed(detail: str = "") -> AadstsError:
 
 def assertion_too_many_audiences(count: int) -> AadstsError:
     """5002741: ``aud`` is a list of more than one value."""
-    return AadstsError(5002741, "invalid_client",
-                       f"Number of audience values in the provided client credential exceed maximum allowed. "
-                       f"{count} audience values provided, maximum allowed is 1.")
+    return AadstsError(
+        5002741,
+        "invalid_client",
+        f"Number of audience values in the provided client credential exceed maximum allowed. "
+        f"{count} audience values provided, maximum allowed is 1.",
+    )
 
 
 def assertion_subject_mismatch() -> AadstsError:
     """50048: ``sub`` differs from ``iss``."""
-    return AadstsError(50048, "invalid_client",
-                       "Subject must match the issuer claim in the client assertion.")
+    return AadstsError(
+        50048, "invalid_client", "Subject must match the issuer claim in the client assertion."
+    )
 
 
 def assertion_client_mismatch() -> AadstsError:
     """700021: ``iss``/``sub`` is not the ``client_id`` of the request. [unsure] code and wording."""
-    return AadstsError(700021, "invalid_client",
-                       "Client assertion application identifier doesn't match 'client_id' parameter. "
-                       f"Review the documentation at {CERT_CREDENTIALS_DOC} .")
+    return AadstsError(
+        700021,
+        "invalid_client",
+        "Client assertion application identifier doesn't match 'client_id' parameter. "
+        f"Review the documentation at {CERT_CREDENTIALS_DOC} .",
+    )
 
 
 def _entra_instant(t: float) -> str:
@@ -258,28 +354,43 @@ def _entra_instant(t: float) -> str:
 def assertion_time_range(now: float, not_before: float | None, expires: float) -> AadstsError:
     """700024: expired (beyond the allowed clock skew) or not yet valid. A missing ``nbf`` shows as
     1970-01-01, exactly as Entra prints it."""
-    return AadstsError(700024, "invalid_client", (
-        f"Client assertion is not within its valid time range. Current time: {_entra_instant(now)}, "
-        f"assertion valid from {_entra_instant(not_before or 0)}, "
-        f"expiry time of assertion {_entra_instant(expires)}. "
-        f"Review the documentation at {CERT_CREDENTIALS_DOC} ."))
+    return AadstsError(
+        700024,
+        "invalid_client",
+        (
+            f"Client assertion is not within its valid time range. Current time: {_entra_instant(now)}, "
+            f"assertion valid from {_entra_instant(not_before or 0)}, "
+            f"expiry time of assertion {_entra_instant(expires)}. "
+            f"Review the documentation at {CERT_CREDENTIALS_DOC} ."
+        ),
+    )
 
 
 def method_not_allowed(valid: list[str], received: str) -> AadstsError:
     """900561: e.g. a GET to the token endpoint. [unsure] Entra's status here; we answer 400."""
-    return AadstsError(900561, "invalid_request",
-                       f"The endpoint only accepts {', '.join(valid)} requests. "
-                       f"Received a {received} request.")
+    return AadstsError(
+        900561,
+        "invalid_request",
+        f"The endpoint only accepts {', '.join(valid)} requests. Received a {received} request.",
+    )
 
 
 def throttled() -> AadstsError:
     """429 from the login host (only if a test turns it on; Entra rarely throttles token requests).
     [unsure] Entra's body; 90055 is its documented TenantThrottlingError."""
-    return AadstsError(90055, "temporarily_unavailable",
-                       "There are too many incoming requests. Please try again later.", status=429)
+    return AadstsError(
+        90055,
+        "temporarily_unavailable",
+        "There are too many incoming requests. Please try again later.",
+        status=429,
+    )
 
 
 def server_error() -> AadstsError:
     """50000: the sandbox itself failed (a bug), shaped like Entra's own service error."""
-    return AadstsError(50000, "server_error",
-                       "There was an error issuing a token or an issue with our sign-in service.", status=500)
+    return AadstsError(
+        50000,
+        "server_error",
+        "There was an error issuing a token or an issue with our sign-in service.",
+        status=500,
+    )

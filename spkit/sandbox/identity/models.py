@@ -31,12 +31,19 @@ _DNS_LABEL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 MULTI_TENANT = ("common", "organizations")
 
 # Grants Entra has that this sandbox does not emulate yet: 70003 with a note, not Entra's plain refusal.
-KNOWN_GRANTS = frozenset({
-    "password", "refresh_token", "authorization_code", "device_code",
-    "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:jwt-bearer",
-    "urn:ietf:params:oauth:grant-type:token-exchange", "urn:ietf:params:oauth:grant-type:saml1_1-bearer",
-    "urn:ietf:params:oauth:grant-type:saml2-bearer",
-})
+KNOWN_GRANTS = frozenset(
+    {
+        "password",
+        "refresh_token",
+        "authorization_code",
+        "device_code",
+        "urn:ietf:params:oauth:grant-type:device_code",
+        "urn:ietf:params:oauth:grant-type:jwt-bearer",
+        "urn:ietf:params:oauth:grant-type:token-exchange",
+        "urn:ietf:params:oauth:grant-type:saml1_1-bearer",
+        "urn:ietf:params:oauth:grant-type:saml2-bearer",
+    }
+)
 
 
 def is_guid(value: str) -> bool:
@@ -67,8 +74,9 @@ class TokenRequest:
 class IdentityBackend:
     """The rules of login.<suffix>. ``clock`` is injectable so time-window rules are testable."""
 
-    def __init__(self, state: SandboxState, tokens: TokenService,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, state: SandboxState, tokens: TokenService, clock: Callable[[], float] = time.time
+    ) -> None:
         self.state = state
         self.tokens = tokens
         self.clock = clock
@@ -106,8 +114,11 @@ class IdentityBackend:
         base = f"{self.authority}/{segment}"
         return {
             "token_endpoint": f"{base}/oauth2/v2.0/token",
-            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt",
-                                                      "client_secret_basic"],
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_post",
+                "private_key_jwt",
+                "client_secret_basic",
+            ],
             "jwks_uri": f"{base}/discovery/v2.0/keys",
             "response_modes_supported": ["query", "fragment", "form_post"],
             "subject_types_supported": ["pairwise"],
@@ -122,10 +133,27 @@ class IdentityBackend:
             "http_logout_supported": True,
             "frontchannel_logout_supported": True,
             "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
-            "claims_supported": ["sub", "iss", "cloud_instance_name", "cloud_instance_host_name",
-                                 "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time",
-                                 "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash",
-                                 "c_hash", "email"],
+            "claims_supported": [
+                "sub",
+                "iss",
+                "cloud_instance_name",
+                "cloud_instance_host_name",
+                "cloud_graph_host_name",
+                "msgraph_host",
+                "aud",
+                "exp",
+                "iat",
+                "auth_time",
+                "acr",
+                "nonce",
+                "preferred_username",
+                "name",
+                "tid",
+                "ver",
+                "at_hash",
+                "c_hash",
+                "email",
+            ],
             "kerberos_endpoint": f"{base}/kerberos",
             **self._cloud_fields(region),
         }
@@ -153,8 +181,11 @@ class IdentityBackend:
         base = f"{self.authority}/{segment}"
         return {
             "token_endpoint": f"{base}/oauth2/token",
-            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt",
-                                                      "client_secret_basic"],
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_post",
+                "private_key_jwt",
+                "client_secret_basic",
+            ],
             "jwks_uri": f"{self.authority}/common/discovery/keys",
             "response_modes_supported": ["query", "fragment", "form_post"],
             "subject_types_supported": ["pairwise"],
@@ -168,9 +199,25 @@ class IdentityBackend:
             "http_logout_supported": True,
             "frontchannel_logout_supported": True,
             "end_session_endpoint": f"{base}/oauth2/logout",
-            "claims_supported": ["sub", "iss", "cloud_instance_name", "cloud_instance_host_name",
-                                 "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time",
-                                 "acr", "amr", "nonce", "email", "given_name", "family_name", "nickname"],
+            "claims_supported": [
+                "sub",
+                "iss",
+                "cloud_instance_name",
+                "cloud_instance_host_name",
+                "cloud_graph_host_name",
+                "msgraph_host",
+                "aud",
+                "exp",
+                "iat",
+                "auth_time",
+                "acr",
+                "amr",
+                "nonce",
+                "email",
+                "given_name",
+                "family_name",
+                "nickname",
+            ],
             "check_session_iframe": f"{base}/oauth2/checksession",
             "userinfo_endpoint": f"{base}/openid/userinfo",
             "kerberos_endpoint": f"{base}/kerberos",
@@ -188,21 +235,26 @@ class IdentityBackend:
         """``getuserrealm.srf?json=1``: whether the login's domain is a (managed) tenant domain here."""
         login = (login or "").strip()
         domain = login.rpartition("@")[2].lower()
-        tenant = next((t for t in self.state.tenants.values()
-                       if domain in (d.lower() for d in t.domains)), None) if domain else None
+        tenant = (
+            next((t for t in self.state.tenants.values() if domain in (d.lower() for d in t.domains)), None)
+            if domain
+            else None
+        )
         realm: dict = {"State": 4, "UserState": 1, "Login": login}
         if tenant is None:
             realm["NameSpaceType"] = "Unknown"
             return realm
         canonical = next(d for d in tenant.domains if d.lower() == domain)
-        realm.update({
-            "NameSpaceType": "Managed",
-            "DomainName": canonical,
-            "FederationBrandName": tenant.display_name,
-            "CloudInstanceName": self.state.suffix,
-            # [unsure] the sandbox keeps Entra's public-cloud issuer URI.
-            "CloudInstanceIssuerUri": "urn:federation:MicrosoftOnline",
-        })
+        realm.update(
+            {
+                "NameSpaceType": "Managed",
+                "DomainName": canonical,
+                "FederationBrandName": tenant.display_name,
+                "CloudInstanceName": self.state.suffix,
+                # [unsure] the sandbox keeps Entra's public-cloud issuer URI.
+                "CloudInstanceIssuerUri": "urn:federation:MicrosoftOnline",
+            }
+        )
         return realm
 
     # --- token endpoint --------------------------------------------------------------------------
@@ -231,11 +283,21 @@ class IdentityBackend:
         acr = self.authenticate_client(request, tenant, app)
         roles = app.roles_for(resource.kind) or None
         now = self.clock()
-        access_token = self.tokens.issue(tenant_id=tenant.tenant_id, audience=resource.audience,
-                                         client_id=app.client_id, app_display_name=app.name, acr=acr,
-                                         roles=roles, now=now)
-        return {"token_type": "Bearer", "expires_in": self.tokens.lifetime_s,
-                "ext_expires_in": self.tokens.lifetime_s, "access_token": access_token}
+        access_token = self.tokens.issue(
+            tenant_id=tenant.tenant_id,
+            audience=resource.audience,
+            client_id=app.client_id,
+            app_display_name=app.name,
+            acr=acr,
+            roles=roles,
+            now=now,
+        )
+        return {
+            "token_type": "Bearer",
+            "expires_in": self.tokens.lifetime_s,
+            "ext_expires_in": self.tokens.lifetime_s,
+            "access_token": access_token,
+        }
 
     def _single_tenant(self, ref: str) -> Tenant:
         """Client credentials need one tenant: /common and /consumers refuse the grant (9001023) and
@@ -310,8 +372,13 @@ class IdentityBackend:
             raise aad.bad_assertion_type(assertion_type)
         if not assertion:
             raise aad.missing_parameter("client_assertion")
-        client_assertions.verify(assertion, app, audiences=self.token_endpoints(request.tenant_ref, tenant),
-                                 now=self.clock(), graph_url=self.state.graph_url)
+        client_assertions.verify(
+            assertion,
+            app,
+            audiences=self.token_endpoints(request.tenant_ref, tenant),
+            now=self.clock(),
+            graph_url=self.state.graph_url,
+        )
         return "2"
 
     def _check_secret(self, app: App, secret: str) -> None:

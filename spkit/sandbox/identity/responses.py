@@ -57,10 +57,15 @@ class IdentityService:
         cid = self._correlation_id(request)
         return [("client-request-id", cid)] if cid else []
 
-    def _error(self, request: Request, err: aad.AadstsError,
-               headers: list[tuple[str, str]] | None = None) -> Response:
-        return aad.error_response(err, self.backend.authority, correlation_id=self._correlation_id(request),
-                                  headers=[*self._echo(request), *(headers or [])])
+    def _error(
+        self, request: Request, err: aad.AadstsError, headers: list[tuple[str, str]] | None = None
+    ) -> Response:
+        return aad.error_response(
+            err,
+            self.backend.authority,
+            correlation_id=self._correlation_id(request),
+            headers=[*self._echo(request), *(headers or [])],
+        )
 
     def _ok(self, request: Request, payload: dict, cache: list[tuple[str, str]]) -> Response:
         headers = [*cache, ("x-ms-request-id", str(uuid.uuid4())), *self._echo(request)]
@@ -136,4 +141,3 @@ class IdentityService:
 
     def internal_error(self, request: Request, error: Exception) -> Response:
         return self._error(request, aad.server_error())
-

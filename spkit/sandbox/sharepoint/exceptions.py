@@ -12,8 +12,9 @@ Two families, because SharePoint answers from two layers:
 from __future__ import annotations
 
 ACCESS_DENIED_CODE = "-2147024891, System.UnauthorizedAccessException"
-ACCESS_DENIED_MESSAGE = ("Access denied. You do not have permission to perform this action or access this "
-                         "resource.")
+ACCESS_DENIED_MESSAGE = (
+    "Access denied. You do not have permission to perform this action or access this resource."
+)
 
 
 class TokenRefused(Exception):

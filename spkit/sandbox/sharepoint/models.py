@@ -22,14 +22,16 @@ from .exceptions import (
 )
 
 # Application roles of the SharePoint resource that read every site (Sites.Selected reads none by itself).
-READ_ALL_ROLES = frozenset({"Sites.Read.All", "Sites.ReadWrite.All", "Sites.Manage.All",
-                            "Sites.FullControl.All"})
+READ_ALL_ROLES = frozenset(
+    {"Sites.Read.All", "Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All"}
+)
 # Delegated SharePoint scopes that let a user read the sites the user can open.
 READ_ALL_SCOPES = frozenset({"AllSites.Read", "AllSites.Write", "AllSites.Manage", "AllSites.FullControl"})
 ADMIN_ROLE = "Sites.FullControl.All"
 ADMIN_SCOPE = "AllSites.FullControl"
-ADMIN_DIRECTORY_ROLES = frozenset({"global administrator", "sharepoint administrator",
-                                   "company administrator"})
+ADMIN_DIRECTORY_ROLES = frozenset(
+    {"global administrator", "sharepoint administrator", "company administrator"}
+)
 
 # [unsure] Entra issues SharePoint tokens whose ``aud`` is the URL asked for (``https://<host>``). Reports
 # (OneDrive/samples#90; AzureAD/azure-activedirectory-library-for-js#589: "SharePoint only supports
@@ -49,8 +51,9 @@ _TOKEN_MESSAGES = {
     "issuer": "Invalid issuer or signature.",
     "tenant": "Invalid issuer or signature.",
     "expired": "Invalid JWT token. The token is expired.",  # [unsure] as commonly reported
-    "audience": ("Exception of type 'Microsoft.IdentityModel.Tokens.AudienceUriValidationFailedException' "
-                 "was thrown."),
+    "audience": (
+        "Exception of type 'Microsoft.IdentityModel.Tokens.AudienceUriValidationFailedException' was thrown."
+    ),
 }
 
 
@@ -94,10 +97,17 @@ def authenticate(tokens: TokenService, token: str | None, host: str, tenant: Ten
     scopes = frozenset(str(claims.get("scp") or "").split())
     if not scopes and str(claims.get("appidacr")) == "1":
         # sp-dev-docs security-apponly-azuread FAQ: app-only access to SharePoint needs a certificate.
-        raise TokenRefused("Unsupported app only token.",
-                           diagnostics(3001000, "There has been an error authenticating the request."))
-    return Caller(tenant=tenant, client_id=str(claims.get("appid") or claims.get("azp") or ""),
-                  roles=frozenset(claims.get("roles") or ()), scopes=scopes, upn=claims.get("upn"))
+        raise TokenRefused(
+            "Unsupported app only token.",
+            diagnostics(3001000, "There has been an error authenticating the request."),
+        )
+    return Caller(
+        tenant=tenant,
+        client_id=str(claims.get("appid") or claims.get("azp") or ""),
+        roles=frozenset(claims.get("roles") or ()),
+        scopes=scopes,
+        upn=claims.get("upn"),
+    )
 
 
 def _audience_of(token: str | None) -> str:
@@ -157,10 +167,16 @@ def authorize_admin(caller: Caller) -> None:
 def host_root_site(tenant: Tenant, kind: str, host: str) -> Site:
     """The site at the root of the admin (``-admin``) or OneDrive (``-my``) host, which the catalog omits."""
     title = "SharePoint admin center" if kind == "admin" else ""  # [unsure] titles of these hosts' root webs
-    return Site(index=-1, host=host, path="/", title=title,
-                site_id=stable_guid(tenant.tenant_id, kind, "site"),
-                web_id=stable_guid(tenant.tenant_id, kind, "web"),
-                created=tenant.created, is_personal=False)
+    return Site(
+        index=-1,
+        host=host,
+        path="/",
+        title=title,
+        site_id=stable_guid(tenant.tenant_id, kind, "site"),
+        web_id=stable_guid(tenant.tenant_id, kind, "web"),
+        created=tenant.created,
+        is_personal=False,
+    )
 
 
 def find_site(state: SandboxState, tenant: Tenant, kind: str, host: str, web_path: str) -> Site:
@@ -299,8 +315,10 @@ def select(fields: dict[str, Any], raw: str | None, entity: str) -> dict[str, An
     for wanted in (w.strip() for w in raw.split(",") if w.strip()):
         name = by_lower.get(wanted.lower())
         if name is None:
-            raise InvalidClientQuery(f"The property '{wanted}' does not exist on type '{entity}'. "
-                                     "Make sure to only use property names that are defined by the type.")
+            raise InvalidClientQuery(
+                f"The property '{wanted}' does not exist on type '{entity}'. "
+                "Make sure to only use property names that are defined by the type."
+            )
         chosen[name] = fields[name]
     return chosen
 

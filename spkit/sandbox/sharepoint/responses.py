@@ -30,17 +30,24 @@ _CONTENT_TYPES = {
     "nometadata": "application/json;odata=nometadata;streaming=true;charset=utf-8",
     "minimal": "application/json;odata=minimalmetadata;streaming=true;charset=utf-8",
     "v4": "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;"
-          "charset=utf-8",
+    "charset=utf-8",
     "v4none": "application/json;odata.metadata=none;odata.streaming=true;IEEE754Compatible=false;"
-              "charset=utf-8",
+    "charset=utf-8",
 }
 # Complex-typed properties get their own __metadata in verbose answers.
 _COMPLEX_TYPES = {"CurrentChangeToken": "SP.ChangeToken", "ResourcePath": "SP.ResourcePath"}
 
 
 # Navigation properties a verbose answer lists as {"__deferred": {"uri": ..}} (a subset of SharePoint's).
-_WEB_NAVIGATION = ("FirstUniqueAncestorSecurableObject", "RoleAssignments", "AllProperties", "Lists",
-                   "RootFolder", "SiteUsers", "Webs")
+_WEB_NAVIGATION = (
+    "FirstUniqueAncestorSecurableObject",
+    "RoleAssignments",
+    "AllProperties",
+    "Lists",
+    "RootFolder",
+    "SiteUsers",
+    "Webs",
+)
 _SITE_NAVIGATION = ("Features", "Owner", "RootWeb", "UserCustomActions")
 
 
@@ -123,8 +130,11 @@ class SharePointService:
         return self._answer(request, work)
 
     def method_not_allowed(self, request: Request) -> Response:
-        return self._error(request, odata_mode(request.header("Accept")), MethodNotAllowed(
-            f"The HTTP method '{request.method}' cannot be used on this resource."))
+        return self._error(
+            request,
+            odata_mode(request.header("Accept")),
+            MethodNotAllowed(f"The HTTP method '{request.method}' cannot be used on this resource."),
+        )
 
     def throttled(self, request: Request, retry_after: int) -> Response:
         """429 with Retry-After; [unsure] body: reports quote a plain "429 TOO MANY REQUESTS"."""
@@ -137,8 +147,9 @@ class SharePointService:
         return Response.text(429, "429 TOO MANY REQUESTS", headers=headers)
 
     def internal_error(self, request: Request, error: Exception) -> Response:
-        response = self._error(request, odata_mode(request.header("Accept")),
-                               InternalError("Sorry, something went wrong."))
+        response = self._error(
+            request, odata_mode(request.header("Accept")), InternalError("Sorry, something went wrong.")
+        )
         response.headers.append(("x-sandbox-error", type(error).__name__))  # not Microsoft's; for debugging
         return response
 
@@ -148,8 +159,15 @@ class SharePointService:
         def work(ctx: _Context) -> Entity:
             site = self._open(ctx, match["web"])
             fields = models.select(models.web_fields(site, ctx.kind), request.arg("$select"), "SP.Web")
-            return Entity("SP.Web", "Web", "SP.ApiData.Webs", "web", site.url, fields,
-                          deferred=_unless_selected(request, _WEB_NAVIGATION))
+            return Entity(
+                "SP.Web",
+                "Web",
+                "SP.ApiData.Webs",
+                "web",
+                site.url,
+                fields,
+                deferred=_unless_selected(request, _WEB_NAVIGATION),
+            )
 
         return self._answer(request, work)
 
@@ -157,8 +175,15 @@ class SharePointService:
         def work(ctx: _Context) -> Entity:
             site = self._open(ctx, match["web"])
             fields = models.select(models.site_fields(site), request.arg("$select"), "SP.Site")
-            return Entity("SP.Site", "site", "SP.ApiData.Sites", "site", site.url, fields,
-                          deferred=_unless_selected(request, _SITE_NAVIGATION))
+            return Entity(
+                "SP.Site",
+                "site",
+                "SP.ApiData.Sites",
+                "site",
+                site.url,
+                fields,
+                deferred=_unless_selected(request, _SITE_NAVIGATION),
+            )
 
         return self._answer(request, work)
 
@@ -186,22 +211,34 @@ class SharePointService:
         except SharePointError as err:
             return self._error(request, mode, err)
         request_id = str(uuid.uuid4())
-        return Response.json(200, self._render(entity, mode), self._headers(request_id, mode),
-                             content_type=_CONTENT_TYPES[mode])
+        return Response.json(
+            200,
+            self._render(entity, mode),
+            self._headers(request_id, mode),
+            content_type=_CONTENT_TYPES[mode],
+        )
 
     @staticmethod
     def _render(entity: Entity, mode: str) -> dict[str, Any]:
         if mode in ("nometadata", "v4none"):
             return dict(entity.fields)
         if mode == "minimal":
-            return {"odata.metadata": f"{entity.base_url}/_api/$metadata#{entity.entity_set}/@Element",
-                    "odata.type": entity.type_name, "odata.id": entity.uri,
-                    "odata.editLink": entity.edit_link, **entity.fields}
+            return {
+                "odata.metadata": f"{entity.base_url}/_api/$metadata#{entity.entity_set}/@Element",
+                "odata.type": entity.type_name,
+                "odata.id": entity.uri,
+                "odata.editLink": entity.edit_link,
+                **entity.fields,
+            }
         if mode == "v4":
             # [unsure] the v4 context fragment for /_api/site
-            return {"@odata.context": f"{entity.base_url}/_api/$metadata#{entity.v4_context}",
-                    "@odata.type": f"#{entity.type_name}", "@odata.id": entity.uri,
-                    "@odata.editLink": entity.edit_link, **entity.fields}
+            return {
+                "@odata.context": f"{entity.base_url}/_api/$metadata#{entity.v4_context}",
+                "@odata.type": f"#{entity.type_name}",
+                "@odata.id": entity.uri,
+                "@odata.editLink": entity.edit_link,
+                **entity.fields,
+            }
         body: dict[str, Any] = {"__metadata": {"id": entity.uri, "uri": entity.uri, "type": entity.type_name}}
         body.update({nav: {"__deferred": {"uri": f"{entity.uri}/{nav}"}} for nav in entity.deferred})
         for name, value in entity.fields.items():
@@ -246,6 +283,8 @@ class SharePointService:
         """SharePoint's challenge: clients read the tenant id (realm) from it without any token."""
         realm = tenant.tenant_id if tenant else ""
         login = self.state.authority_host
-        return (f'Bearer realm="{realm}",client_id="{SHAREPOINT_APP_ID}",'
-                f'trusted_issuers="00000001-0000-0000-c000-000000000000@*,{login}/*/",'
-                f'authorization_uri="{login}/common/oauth2/authorize"')
+        return (
+            f'Bearer realm="{realm}",client_id="{SHAREPOINT_APP_ID}",'
+            f'trusted_issuers="00000001-0000-0000-c000-000000000000@*,{login}/*/",'
+            f'authorization_uri="{login}/common/oauth2/authorize"'
+        )
