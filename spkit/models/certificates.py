@@ -10,11 +10,8 @@ CERT_NOT_YET_VALID, CERT_THUMBPRINT_INVALID.
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +23,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from spkit.errors import CertificateError
+from spkit.fileio import atomic_write
 
 PEM_EXTENSIONS = (".pem",)
 CERT_ONLY_EXTENSIONS = (".cer", ".crt")
@@ -397,37 +395,13 @@ def generate_self_signed(common_name: str, *, days: int = 730, key_size: int = 2
     return LoadedCertificate.from_objects(certificate, key, source="generated")
 
 
-def _write_private(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` with mode 0600, atomically: a temp file in the same directory, fsync, replace."""
-    target = Path(path).expanduser()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):  # make the rename durable where the platform allows it
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    return target
-
-
 def write_pem(loaded: LoadedCertificate, path: str | Path) -> Path:
     """Save certificate (+ chain) and unencrypted PKCS#8 key as one PEM file, mode 0600."""
     data = loaded.certificate_pem()
     data += b"".join(c.public_bytes(serialization.Encoding.PEM) for c in loaded.additional_certificates)
     if loaded.private_key is not None:
         data += loaded.private_key_pem()
-    return _write_private(path, data)
+    return atomic_write(path, data)
 
 
 def write_pfx(loaded: LoadedCertificate, path: str | Path, password: bytes | str | None = None) -> Path:
@@ -443,7 +417,7 @@ def write_pfx(loaded: LoadedCertificate, path: str | Path, password: bytes | str
         list(loaded.additional_certificates) or None,
         encryption,
     )
-    return _write_private(path, data)
+    return atomic_write(path, data)
 
 
 def normalise_thumbprint(text: str) -> str:

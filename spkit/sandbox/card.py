@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .files import write_json
+from ..fileio import atomic_write_json as write_json
 from .state import App, SandboxState, Tenant
 
 CARD_VERSION = 1

@@ -20,8 +20,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from ..errors import SandboxError
+from ..fileio import atomic_write as write_private
+from ..fileio import atomic_write_json as write_json
 from .access_tokens import SigningKey, new_signing_key
-from .files import write_json, write_private
 from .state import App, ClientSecret, KeyCredential, SandboxState, SiteCatalog, Tenant, User, stable_guid
 
 _KNOWN_TENANT_KEYS = {"name", "display_name", "domains", "sites", "personal_sites", "users", "apps"}
@@ -129,7 +130,6 @@ class CredentialVault:
         pem, pfx = folder / f"{app}.pem", folder / f"{app}.pfx"
         if pem.exists() and pfx.exists():
             return pem, pfx, load_certificate(pem).certificate
-        folder.mkdir(parents=True, exist_ok=True)
         loaded = generate_self_signed(f"{app} ({tenant} sandbox)", days=730)
         write_pem(loaded, pem)
         write_pfx(loaded, pfx, None)

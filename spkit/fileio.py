@@ -1,0 +1,43 @@
+"""Atomic, private file writes: readers see the old file or the new one, never half of one.
+
+Everything spkit saves (keys, certificates, the sandbox card, later the connection store) goes
+through here, so crash-safety and file modes are decided in one place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def atomic_write(path: str | os.PathLike, data: bytes, mode: int = 0o600) -> Path:
+    """Write ``data`` to ``path`` via a temp file in the same directory, fsync and rename."""
+    target = Path(path).expanduser()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable where the platform allows it
+        dir_fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    return target
+
+
+def atomic_write_json(path: str | os.PathLike, payload: Any, mode: int = 0o600) -> Path:
+    return atomic_write(path, (json.dumps(payload, indent=2) + "\n").encode("utf-8"), mode)
