@@ -53,8 +53,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         render_error(error)
         return error.exit_code
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, BrokenPipeError) as stop:
+        if isinstance(stop, BrokenPipeError):
+            return 0
         print("spkit: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
+    except Exception as error:  # a bug: one line, with the way to get the traceback
+        if debug:
+            traceback.print_exc()
+        print(f"spkit: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        if not debug:
+            print("  fix: run again with --debug for the traceback and report it", file=sys.stderr)
+        return 1

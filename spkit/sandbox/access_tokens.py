@@ -24,7 +24,8 @@ def b64url(data: bytes) -> str:
 
 class TokenRejected(Exception):
     """A bearer token a resource must refuse. ``reason`` is one of: missing, malformed, signature,
-    expired, audience, issuer, tenant."""
+    expired, not_yet_valid, audience, issuer, tenant. ``message`` is worded as Entra's resources word it
+    (IDX codes of Microsoft.IdentityModel), for a resource with no wording of its own for the reason."""
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
@@ -136,11 +137,14 @@ class TokenService:
                 token,
                 self.key.private_key.public_key(),
                 algorithms=["RS256"],
-                options={"verify_aud": False, "require": ["exp", "aud", "iss", "tid"]},
+                # Microsoft.IdentityModel checks nbf and exp, never iat.
+                options={"verify_aud": False, "verify_iat": False, "require": ["exp", "aud", "iss", "tid"]},
                 leeway=leeway_s,
             )
         except jwt.ExpiredSignatureError as exc:
             raise TokenRejected("expired", "Lifetime validation failed, the token is expired.") from exc
+        except jwt.ImmatureSignatureError as exc:  # nbf later than now + leeway
+            raise TokenRejected("not_yet_valid", _not_yet_valid_message(token)) from exc
         except jwt.InvalidSignatureError as exc:
             raise TokenRejected("signature", "IDX10511: Signature validation failed.") from exc
         except jwt.PyJWTError as exc:
@@ -150,6 +154,23 @@ class TokenService:
         if claims.get("iss") != self.issuer(str(claims.get("tid"))):
             raise TokenRejected("issuer", "Invalid issuer.")
         return claims
+
+
+def _not_yet_valid_message(token: str) -> str:
+    """Microsoft.IdentityModel's IDX10222, with the token's ``nbf`` and the current time."""
+    from datetime import UTC, datetime
+
+    def dotnet(seconds: float) -> str:  # .NET's DateTime.ToString() in en-US: 11/28/2026 6:07:50 PM
+        at = datetime.fromtimestamp(seconds, UTC)
+        return f"{at.month}/{at.day}/{at.year} {at.strftime('%I').lstrip('0')}:{at:%M:%S %p}"
+
+    claims = jwt.decode(token, options={"verify_signature": False})
+    valid_from = claims.get("nbf")
+    shown = dotnet(float(valid_from)) if isinstance(valid_from, int | float) else "(null)"
+    return (
+        "IDX10222: Lifetime validation failed. The token is not yet valid. "
+        f"ValidFrom (UTC): '{shown}', Current time (UTC): '{dotnet(time.time())}'."
+    )
 
 
 def new_signing_key(common_name: str = "sandbox token signing") -> SigningKey:

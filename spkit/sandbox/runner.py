@@ -23,7 +23,7 @@ from .access_tokens import TokenService
 from .ca import ensure_ca, issue_server_certificate
 from .card import CARD_NAME, build_card, write_card
 from .dispatch import Dispatcher
-from .scenario import build_state, load_scenario
+from .scenario import SandboxInputError, build_state, load_scenario
 from .server import Listener
 from .state import Faults, SandboxState
 
@@ -46,18 +46,15 @@ class SandboxOptions:
     latency_ms: int = 0
 
     def validate(self) -> None:
+        """Bad arguments are bad input (``SandboxInputError``, exit 2), found before anything starts."""
         if not 0 <= self.port <= 65535:
-            raise SandboxError(f"--port must be between 0 and 65535, not {self.port}", code="SANDBOX_USAGE")
+            raise SandboxInputError(f"--port must be between 0 and 65535, not {self.port}")
         if self.sites is not None and not 1 <= self.sites <= 10_000_000:
-            raise SandboxError(
-                f"--sites must be between 1 and 10,000,000, not {self.sites}", code="SANDBOX_USAGE"
-            )
-        if not 0.0 <= self.throttle < 1.0:
-            raise SandboxError(
-                f"--throttle is a fraction in [0, 1), not {self.throttle}", code="SANDBOX_USAGE"
-            )
+            raise SandboxInputError(f"--sites must be between 1 and 10,000,000, not {self.sites}")
+        if not 0.0 <= self.throttle < 1.0:  # NaN fails this too
+            raise SandboxInputError(f"--throttle is a fraction in [0, 1), not {self.throttle}")
         if not 0 <= self.latency_ms <= 60_000:
-            raise SandboxError(f"--latency must be 0..60000 ms, not {self.latency_ms}", code="SANDBOX_USAGE")
+            raise SandboxInputError(f"--latency must be 0..60000 ms, not {self.latency_ms}")
 
 
 class RunningSandbox:
@@ -83,7 +80,15 @@ class RunningSandbox:
         self.dispatcher = Dispatcher(self.state, services)
         ca = ensure_ca(state_dir)
         cert, key = issue_server_certificate(ca, self.state.hostnames(), state_dir)
-        self.listener = Listener(self.dispatcher, port=options.port, cert_path=cert, key_path=key).start()
+        try:
+            listener = Listener(self.dispatcher, port=options.port, cert_path=cert, key_path=key)
+        except OSError as exc:
+            raise SandboxError(
+                f"cannot listen on 127.0.0.1:{options.port}: {exc.strerror or exc}",
+                code="SANDBOX_PORT",
+                fix="give another --port, or 0 for a free one",
+            ) from exc
+        self.listener = listener.start()
         self.card = build_card(
             self.state,
             state_dir=state_dir,
@@ -146,6 +151,7 @@ def _refuse_if_running(state_dir: Path) -> None:
 
 def run_foreground(options: SandboxOptions, announce=print) -> int:
     """Serve until SIGINT/SIGTERM; the card disappears when the sandbox stops."""
+    options.validate()
     _refuse_if_running(options.state_dir)
     _log_to_state_dir(options.state_dir)
     stop = threading.Event()
@@ -175,6 +181,7 @@ def _log_to_state_dir(state_dir: Path) -> None:
 def start_detached(options: SandboxOptions, timeout_s: float = 60.0) -> dict[str, Any]:
     """Start a sandbox process in its own session and return its card once it answers."""
     options.validate()
+    load_scenario(options.scenario)  # a bad scenario is reported here, not by a child that died
     _refuse_if_running(options.state_dir)
     options.state_dir.mkdir(parents=True, exist_ok=True)
     args = [

@@ -8,6 +8,7 @@ restarted on the same directory keeps accepting what its card published.
 from __future__ import annotations
 
 import json
+import re
 import secrets as random_secrets
 import string
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,7 @@ import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from ..errors import SandboxError
+from ..errors import InputError, SandboxError
 from ..fileio import atomic_write as write_private
 from ..fileio import atomic_write_json as write_json
 from .access_tokens import SigningKey, new_signing_key
@@ -28,6 +29,19 @@ from .state import App, ClientSecret, KeyCredential, SandboxState, SiteCatalog, 
 _KNOWN_TENANT_KEYS = {"name", "display_name", "domains", "sites", "personal_sites", "users", "apps"}
 _KNOWN_USER_KEYS = {"upn", "display_name", "roles", "mfa", "app_password", "enabled"}
 _KNOWN_APP_KEYS = {"name", "secret", "certificate", "granted"}
+_MAX_SITES = 10_000_000
+_APP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}")  # it names files in the state directory
+
+
+class SandboxInputError(SandboxError, InputError):
+    """A sandbox argument or scenario that cannot be used: bad input, so exit 2 like every InputError."""
+
+    default_code = "SANDBOX_USAGE"
+    exit_code = 2
+
+
+def _bad(problem: str) -> SandboxInputError:
+    return SandboxInputError(f"scenario: {problem}", code="SANDBOX_SCENARIO")
 
 
 def default_scenario_text() -> str:
@@ -35,42 +49,92 @@ def default_scenario_text() -> str:
 
 
 def load_scenario(path: Path | None) -> dict[str, Any]:
-    """The scenario mapping from a YAML file (or the packaged default), checked for its shape."""
+    """The scenario mapping from a YAML file (or the packaged default), checked for its shape.
+
+    Every problem is a ``SandboxInputError`` raised here, before anything starts, so a detached start
+    reports it itself rather than through a child process that died.
+    """
+    where = str(path) if path else "default"
     try:
         text = path.read_text("utf-8") if path else default_scenario_text()
         data = yaml.safe_load(text)
     except OSError as exc:
-        raise SandboxError(
+        raise SandboxInputError(
             f"cannot read scenario file {path}: {exc.strerror}", code="SANDBOX_SCENARIO"
         ) from exc
-    except yaml.YAMLError as exc:
-        raise SandboxError(f"scenario file {path} is not valid YAML: {exc}", code="SANDBOX_SCENARIO") from exc
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SandboxInputError(
+            f"scenario file {path} is not valid YAML: {first}", code="SANDBOX_SCENARIO"
+        ) from exc
     if not isinstance(data, dict) or not isinstance(data.get("tenants"), list) or not data["tenants"]:
-        raise SandboxError(
-            f"scenario {path or 'default'}: needs a non-empty 'tenants' list", code="SANDBOX_SCENARIO"
-        )
+        raise _bad(f"{where}: needs a non-empty 'tenants' list")
+    names: set[str] = set()
     for tenant in data["tenants"]:
-        _check_keys(tenant, _KNOWN_TENANT_KEYS, "tenant")
-        if not isinstance(tenant.get("name"), str) or not tenant["name"].isalnum():
-            raise SandboxError(
-                "scenario: every tenant needs a 'name' of letters and digits", code="SANDBOX_SCENARIO"
-            )
-        for user in tenant.get("users", []):
-            _check_keys(user, _KNOWN_USER_KEYS, f"user of {tenant['name']}")
-        for app in tenant.get("apps", []):
-            _check_keys(app, _KNOWN_APP_KEYS, f"app of {tenant['name']}")
+        _check_tenant(tenant)
+        name = tenant["name"].lower()
+        if name in names:
+            raise _bad(f"tenant {name!r} is named twice")
+        names.add(name)
     return data
+
+
+def _check_tenant(tenant: Any) -> None:
+    _check_keys(tenant, _KNOWN_TENANT_KEYS, "tenant")
+    name = tenant.get("name")
+    if not isinstance(name, str) or not name.isascii() or not name.isalnum():
+        raise _bad("every tenant needs a 'name' of letters and digits")
+    _check_int(tenant, "sites", 1, _MAX_SITES, f"tenant {name}")
+    _check_int(tenant, "personal_sites", 0, _MAX_SITES, f"tenant {name}")
+    _check_strings(tenant, "domains", f"tenant {name}")
+    upns: set[str] = set()
+    for user in _list(tenant, "users", f"tenant {name}"):
+        _check_keys(user, _KNOWN_USER_KEYS, f"user of {name}")
+        upn = user.get("upn")
+        if not isinstance(upn, str) or upn.count("@") != 1 or upn.lower() in upns:
+            raise _bad(f"tenant {name}: every user needs a distinct 'upn' like name@domain")
+        upns.add(upn.lower())
+        _check_strings(user, "roles", f"user {upn}")
+    apps: set[str] = set()
+    for app in _list(tenant, "apps", f"tenant {name}"):
+        _check_keys(app, _KNOWN_APP_KEYS, f"app of {name}")
+        app_name = app.get("name")
+        if not isinstance(app_name, str) or not _APP_NAME.fullmatch(app_name) or app_name in apps:
+            raise _bad(f"tenant {name}: every app needs a distinct 'name' of letters, digits, '.', '_', '-'")
+        apps.add(app_name)
+        if app.get("secret") not in (None, "none", "valid", "expired"):
+            raise _bad(f"app {app_name}: 'secret' must be valid, expired or none")
+        _check_strings(app, "granted", f"app {app_name}")
+
+
+def _list(item: dict, key: str, what: str) -> list:
+    value = item.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _bad(f"{what}: '{key}' must be a list")
+    return value
+
+
+def _check_strings(item: dict, key: str, what: str) -> None:
+    if not all(isinstance(v, str) for v in _list(item, key, what)):
+        raise _bad(f"{what}: '{key}' must be a list of strings")
+
+
+def _check_int(item: dict, key: str, low: int, high: int, what: str) -> None:
+    value = item.get(key)
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _bad(f"{what}: '{key}' must be a whole number from {low:,} to {high:,}, not {value!r}")
 
 
 def _check_keys(item: Any, known: set[str], what: str) -> None:
     if not isinstance(item, dict):
-        raise SandboxError(f"scenario: each {what} must be a mapping", code="SANDBOX_SCENARIO")
+        raise _bad(f"each {what} must be a mapping")
     unknown = set(item) - known
     if unknown:
-        raise SandboxError(
-            f"scenario: unknown key(s) {sorted(unknown)} in a {what}; known: {sorted(known)}",
-            code="SANDBOX_SCENARIO",
-        )
+        raise _bad(f"unknown key(s) {sorted(map(str, unknown))} in a {what}; known: {sorted(known)}")
 
 
 def _password() -> str:
@@ -202,9 +266,7 @@ def _build_tenant(
                 ClientSecret(stable_guid(app.client_id, "secret"), value, "sandbox secret", start, end)
             )
         elif secret_kind not in (None, "none"):
-            raise SandboxError(
-                f"scenario: app {app.name}: 'secret' must be valid, expired or none", code="SANDBOX_SCENARIO"
-            )
+            raise _bad(f"app {app.name}: 'secret' must be valid, expired or none")
         if a.get("certificate"):
             _, _, cert = vault.app_certificate(name, app.name)
             app.key_credentials.append(

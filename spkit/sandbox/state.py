@@ -151,6 +151,49 @@ _SITE_WORDS = (
     "training",
 )
 _BASE_DATE = datetime(2019, 3, 1, 8, 0, tzinfo=UTC)
+# Sites are created 7 h apart from the tenant's creation, wrapping round before this date so that any
+# number of sites keeps realistic dates (and Graph/SharePoint's "last modified", up to ~31 days later,
+# stays before 2026).
+_LAST_CREATED = datetime(2025, 11, 30, tzinfo=UTC)
+_CREATED_SPAN_MIN = int((_LAST_CREATED - _BASE_DATE).total_seconds() // 60)
+_CREATED_STEP_MIN = 7 * 60
+
+
+def site_created(index: int) -> datetime:
+    """The creation date of the site with this index: deterministic, in [2019-03-01, 2025-11-30)."""
+    return _BASE_DATE + timedelta(minutes=(_CREATED_STEP_MIN * index) % _CREATED_SPAN_MIN)
+
+
+class IndexedGuids:
+    """GUIDs that encode an index, so a lookup by GUID is O(1) for any number of sites.
+
+    The first 20 hex digits are those of ``stable_guid(tenant_id, kind)`` (so they keep its version and
+    variant); the last 12 hold the index XOR the seed's own last 12, so index 0 is the seed itself and the
+    GUIDs do not look sequential. A GUID with another prefix (another tenant, another kind) is foreign.
+    """
+
+    _TAIL = 12
+    _MAX = 16**_TAIL
+
+    def __init__(self, tenant_id: str, kind: str) -> None:
+        seed = stable_guid(tenant_id, kind)
+        self.prefix = seed[: -self._TAIL]  # "xxxxxxxx-xxxx-5xxx-yxxx-"
+        self.mask = int(seed[-self._TAIL :], 16)
+
+    def guid(self, index: int) -> str:
+        if not 0 <= index < self._MAX:
+            raise IndexError(index)
+        return f"{self.prefix}{index ^ self.mask:012x}"
+
+    def index(self, guid: str) -> int | None:
+        """The index a GUID of this kind encodes, or None for any other string."""
+        guid = guid.strip().lower()
+        if len(guid) != 36 or not guid.startswith(self.prefix):
+            return None
+        tail = guid[-self._TAIL :]
+        if any(c not in "0123456789abcdef" for c in tail):
+            return None
+        return int(tail, 16) ^ self.mask
 
 
 class SiteCatalog:
@@ -171,6 +214,8 @@ class SiteCatalog:
         self.personal_count = min(personal, total - 1)
         self.regular_count = total - self.personal_count
         self._domain = f"{tenant_name}_onmicrosoft_com"
+        self._site_ids = IndexedGuids(tenant_id, "site")
+        self._web_ids = IndexedGuids(tenant_id, "web")
 
     def __len__(self) -> int:
         return self.total
@@ -178,7 +223,7 @@ class SiteCatalog:
     def get(self, index: int) -> Site:
         if not 0 <= index < self.total:
             raise IndexError(index)
-        created = _BASE_DATE + timedelta(hours=7 * index)
+        created = site_created(index)
         if index == 0:
             path, title, personal, host, owner = "/", "Communication site", False, self.host, None
         elif index < self.regular_count:
@@ -195,8 +240,8 @@ class SiteCatalog:
             host=host,
             path=path,
             title=title,
-            site_id=stable_guid(self.tenant_id, "site", index),
-            web_id=stable_guid(self.tenant_id, "web", index),
+            site_id=self._site_ids.guid(index),
+            web_id=self._web_ids.guid(index),
             created=created,
             is_personal=personal,
             owner_upn=owner,
@@ -227,12 +272,14 @@ class SiteCatalog:
         return None
 
     def by_site_id(self, site_id: str) -> Site | None:
-        """Find by collection GUID; a linear scan, used only for single-site lookups by id."""
-        site_id = site_id.lower()
-        for i in range(self.total):
-            if stable_guid(self.tenant_id, "site", i) == site_id:
-                return self.get(i)
-        return None
+        """The site whose collection GUID this is (O(1): the GUID encodes the index); None if foreign."""
+        index = self._site_ids.index(site_id)
+        return self.get(index) if index is not None and 0 <= index < self.total else None
+
+    def by_web_id(self, web_id: str) -> Site | None:
+        """The site whose root web GUID this is (O(1)); None if foreign."""
+        index = self._web_ids.index(web_id)
+        return self.get(index) if index is not None and 0 <= index < self.total else None
 
 
 @dataclass

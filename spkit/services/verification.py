@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import SpkitError
+from ..errors import CloudError, Diagnosis, SpkitError
 from ..models.profile import OnlineProfile
 from ..models.results import StepResult, StepStatus, VerificationResult
 from .auth import AccessToken, AppAuthenticator
@@ -20,10 +20,6 @@ from .tokens import summarise_claims
 SITE_READ_ROLES = {"Sites.Read.All", "Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All"}
 
 Progress = Callable[[StepResult], None]
-
-
-class _Skip(Exception):
-    """Raised inside a step to end it as skipped (with the reason)."""
 
 
 class _Warn(Exception):
@@ -62,29 +58,23 @@ class StepRunner:
             self._record(StepResult(step, title, StepStatus.SKIPPED, f"skipped: needs {', '.join(missing)}"))
             return None
         started = time.perf_counter()
+        value, facts, diagnosis = None, {}, None
         try:
             detail, facts, value = work()
             status = StepStatus.PASSED
         except _Warn as warning:
-            detail, facts, value, status = warning.detail, warning.facts, None, StepStatus.WARNING
-        except _Skip as skip:
-            self._record(
-                StepResult(step, title, StepStatus.SKIPPED, str(skip), time.perf_counter() - started)
-            )
-            return None
+            detail, facts, status = warning.detail, warning.facts, StepStatus.WARNING
         except SpkitError as error:
-            self._record(
-                StepResult(
-                    step,
-                    title,
-                    StepStatus.FAILED,
-                    error.summary,
-                    time.perf_counter() - started,
-                    error.diagnosis,
-                )
+            detail, status, diagnosis = error.summary, StepStatus.FAILED, error.diagnosis
+        except Exception as error:  # a bug in one step must not hide the results of the others
+            diagnosis = Diagnosis(
+                code="INTERNAL_ERROR",
+                summary=f"{title}: unexpected {type(error).__name__}",
+                evidence=str(error)[:300],
+                fix="report this as a bug in spkit, with the output of 'spkit --debug verify ...'",
             )
-            return None
-        self._record(StepResult(step, title, status, detail, time.perf_counter() - started, None, facts))
+            detail, status = diagnosis.summary, StepStatus.FAILED
+        self._record(StepResult(step, title, status, detail, time.perf_counter() - started, diagnosis, facts))
         return value
 
 
@@ -161,6 +151,12 @@ def verify_online(
         return f"tenant {found.tenant_id} ({tenant_ref})", facts, found
 
     def check_token():
+        if not cloud.graph_url:
+            raise CloudError(
+                f"{cloud.display_name} has no Microsoft Graph endpoint",
+                code="CLOUD_NO_GRAPH",
+                fix=cloud.advice,
+            )
         credential = app_credential(profile)
         result.facts["credential"] = credential.description
         authenticator = AppAuthenticator(
