@@ -166,3 +166,10 @@ class SandboxError(SpkitError):
     """The local sandbox could not be started, found or stopped."""
 
     default_code = "SANDBOX_ERROR"
+
+
+class SandboxInputError(SandboxError, InputError):
+    """A sandbox argument or scenario that cannot be used: bad input, so exit 2 like every InputError."""
+
+    default_code = "SANDBOX_USAGE"
+    exit_code = 2

@@ -1,4 +1,5 @@
-"""``spkit verify PARAMS.yaml [--json]``: exit 0 when every step passed, 1 when one failed, 2 bad input."""
+"""``spkit verify PARAMS.yaml | --connection NAME [--json]``: exit 0 when every step passed, 1 when one
+failed, 2 bad input."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..errors import InputError
 from ..models.profile import load_profile
 from ..services.verification import verify_online
 from .render import result_text, step_line
@@ -14,15 +16,30 @@ from .render import result_text, step_line
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("verify", help="verify a connection profile against SharePoint, step by step")
-    parser.add_argument(
-        "profile", type=Path, metavar="PARAMS.yaml", help="connection profile (parameters file)"
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "profile", type=Path, nargs="?", metavar="PARAMS.yaml", help="connection profile (parameters file)"
+    )
+    source.add_argument(
+        "--connection", metavar="NAME", help="a saved connection (see 'spkit connections list')"
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON instead of a table")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    profile = load_profile(args.profile)
+    if args.connection is not None:
+        from ..store import ConnectionStore
+
+        profile = ConnectionStore().get(args.connection).profile
+    elif args.profile is not None:
+        profile = load_profile(args.profile)
+    else:
+        raise InputError(
+            "spkit verify: the following arguments are required: PARAMS.yaml (or --connection NAME)",
+            code="USAGE",
+            fix="see 'spkit verify --help'",
+        )
     for warning in profile.warnings:
         print(f"spkit: warning: {warning}", file=sys.stderr)
     if args.json:

@@ -32,6 +32,7 @@ def default_retry(total: int = 5) -> Retry:
         total=total,
         connect=2,
         read=0,
+        other=0,  # a TLS verification failure will fail the same way again: report it at once
         status=total,
         status_forcelist=(429, 503),
         allowed_methods=None,  # token POSTs are safe to repeat after a throttle answer

@@ -2,15 +2,21 @@
 
 An executed notebook, a report or a log may show a profile; with references only, none of them can
 carry a secret. Resolved values travel in ``Secret`` so that an accidental ``print`` shows ``***``.
+
+``store:CONNECTION/KEY`` names a secret kept encrypted in the saved-connections store; this module only
+knows the form. The store registers how to resolve it (``register_store_resolver``), and is imported
+lazily on first use, so the models layer stays free of files, keys and locks.
 """
 
 from __future__ import annotations
 
 import hmac
+import importlib
 import os
 import re
 import stat
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,10 +24,22 @@ from typing import Any
 from spkit.errors import InputError, ProfileError, SecretReferenceError
 from spkit.models.card import card_app, card_tenant, card_user
 
-SCHEMES = ("env", "file", "keyring", "sandbox")
-REFERENCE_FORMS = "env:NAME, file:PATH, keyring:SERVICE/KEY or sandbox:TENANT/NAME"
+SCHEMES = ("env", "file", "keyring", "sandbox", "store")
+REFERENCE_FORMS = "env:NAME, file:PATH, keyring:SERVICE/KEY, sandbox:TENANT/NAME or store:CONNECTION/KEY"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_SCHEME = re.compile(r"(?i)(env|file|keyring|sandbox):(.*)", re.DOTALL)
+_SCHEME = re.compile(r"(?i)(env|file|keyring|sandbox|store):(.*)", re.DOTALL)
+# A saved connection's name (the store's rule) and the key of one of its secrets.
+_STORE_NAME = re.compile(r"[A-Za-z0-9 ._-]{1,64}")
+_STORE_KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+StoreResolver = Callable[[str, str], str]
+_store_resolver: StoreResolver | None = None
+
+
+def register_store_resolver(resolver: StoreResolver) -> None:
+    """Install how ``store:NAME/KEY`` is resolved (``spkit.store`` does this when imported)."""
+    global _store_resolver
+    _store_resolver = resolver
 
 
 class SecretFileWarning(UserWarning):
@@ -93,6 +111,8 @@ class SecretRef:
             return self._from_file()
         if self.kind == "keyring":
             return self._from_keyring()
+        if self.kind == "store":
+            return self._from_store()
         return self._from_sandbox(card)
 
     def resolve_secret(self, card: dict[str, Any] | None = None) -> Secret:
@@ -164,6 +184,19 @@ class SecretRef:
                 f"store it: keyring set {service} {key}",
             )
         return value
+
+    def _from_store(self) -> str:
+        name, key = self.target.split("/", 1)
+        if _store_resolver is None:
+            importlib.import_module("spkit.store")  # registers its resolver
+        if _store_resolver is None:
+            raise self._error("the saved-connections store is not available", "reinstall spkit")
+        try:
+            return _store_resolver(name, key)
+        except InputError as exc:  # keep the store's code (STORE_CORRUPT, CONNECTION_NOT_FOUND, ...)
+            raise SecretReferenceError(
+                f"secret {self.text}: {exc.summary}", code=exc.code, fix=exc.fix
+            ) from None
 
     def _from_sandbox(self, card: dict[str, Any] | None) -> str:
         tenant_ref, name = self.target.split("/", 1)
@@ -247,6 +280,10 @@ def parse_secret_ref(text: str, *, field: str, base_dir: str | Path | None = Non
         if not path.is_absolute():
             path = Path(base_dir or Path.cwd()).expanduser() / path
         target = str(Path(os.path.normpath(path.absolute())))
+    elif kind == "store":
+        name, _, key = target.partition("/")
+        if not _STORE_NAME.fullmatch(name) or name != name.strip() or not _STORE_KEY.fullmatch(key):
+            raise bad("store:CONNECTION/KEY (a saved connection's name, then the secret's key)")
     else:
         form = "keyring:SERVICE/KEY" if kind == "keyring" else "sandbox:TENANT/NAME"
         service, _, key = target.partition("/")

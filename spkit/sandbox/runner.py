@@ -15,15 +15,16 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import SandboxError
+from ..errors import SandboxError, SandboxInputError
 from .access_tokens import TokenService
 from .ca import ensure_ca, issue_server_certificate
 from .card import CARD_NAME, build_card, write_card
 from .dispatch import Dispatcher
-from .scenario import SandboxInputError, build_state, load_scenario
+from .scenario import build_state, load_scenario
 from .server import Listener
 from .state import Faults, SandboxState
 
@@ -130,18 +131,71 @@ def read_card(state_dir: Path) -> dict[str, Any] | None:
 
 
 def pid_alive(pid: int) -> bool:
+    """Whether ``pid`` runs. A zombie does not: a detached sandbox's parent is init, which may reap it
+    only seconds after it exited (``kill(pid, 0)`` succeeds on a zombie)."""
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text("ascii", "replace")
+    except FileNotFoundError:  # gone since kill(), or no procfs at all (macOS): then trust kill()
+        return not Path("/proc/self").is_dir()
+    except OSError:
+        return True
+    state = stat.rpartition(")")[2].split()[:1]  # the field after "(comm)", which may hold spaces
+    return state not in (["Z"], ["X"])
+
+
+def _process_started_at(pid: int) -> float | None:
+    """When ``pid`` started (epoch seconds), from procfs; None where that cannot be told."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text("ascii", "replace").rpartition(")")[2].split()
+        boot = next(
+            float(line.split()[1])
+            for line in Path("/proc/stat").read_text("ascii").splitlines()
+            if line.startswith("btime ")
+        )
+        return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22 of stat: starttime
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+def card_process_alive(card: dict[str, Any]) -> bool:
+    """Whether the process on the card runs and is the one that wrote it.
+
+    A card left behind by a sandbox that was killed (or by a reboot) names a pid the system may have
+    given to another process since: that process started after the card's ``started_at``, so it is not
+    the sandbox, and ``stop`` must not signal it. (A process whose command line names the card's state
+    directory is the sandbox whatever the dates say, should the clock have jumped.)
+    """
+    try:
+        pid = int(card.get("pid") or 0)
+    except (TypeError, ValueError):
+        return False
+    if not pid_alive(pid):
+        return False
+    began = _process_started_at(pid)
+    try:
+        written = datetime.fromisoformat(str(card.get("started_at"))).timestamp()
+    except ValueError:
+        return True  # no usable date on the card: trust the pid, as before
+    if began is None or began <= written + 2:  # started_at has whole seconds
+        return True
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return str(card.get("state_dir", "")).encode() in command
 
 
 def _refuse_if_running(state_dir: Path) -> None:
     card = read_card(state_dir)
-    if card and pid_alive(int(card.get("pid", 0))) and card.get("pid") != os.getpid():
+    if card and card_process_alive(card) and card.get("pid") != os.getpid():
         raise SandboxError(
             f"a sandbox is already running on {state_dir} (pid {card['pid']})",
             code="SANDBOX_RUNNING",
@@ -236,10 +290,10 @@ def stop(state_dir: Path, timeout_s: float = 15.0) -> int | None:
     card = read_card(state_dir)
     if not card:
         return None
-    pid = int(card.get("pid", 0))
-    if not pid or not pid_alive(pid):
-        (state_dir / CARD_NAME).unlink(missing_ok=True)
+    if not card_process_alive(card):
+        (state_dir / CARD_NAME).unlink(missing_ok=True)  # a stale card: nothing (of ours) to stop
         return None
+    pid = int(card["pid"])
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout_s
     while pid_alive(pid) and time.monotonic() < deadline:
@@ -261,8 +315,8 @@ def status(state_dir: Path) -> dict[str, Any]:
     card = read_card(state_dir)
     if not card:
         return {"running": False, "answers": False, "reason": f"no card in {state_dir}"}
-    pid = int(card.get("pid", 0))
-    if not pid_alive(pid):
+    pid = card.get("pid")
+    if not card_process_alive(card):
         return {"running": False, "answers": False, "pid": pid, "reason": "the card's process is gone"}
     from ..http.session import session_for_card
 

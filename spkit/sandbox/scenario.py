@@ -20,7 +20,7 @@ import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from ..errors import InputError, SandboxError
+from ..errors import SandboxInputError
 from ..fileio import atomic_write as write_private
 from ..fileio import atomic_write_json as write_json
 from .access_tokens import SigningKey, new_signing_key
@@ -31,13 +31,6 @@ _KNOWN_USER_KEYS = {"upn", "display_name", "roles", "mfa", "app_password", "enab
 _KNOWN_APP_KEYS = {"name", "secret", "certificate", "granted"}
 _MAX_SITES = 10_000_000
 _APP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}")  # it names files in the state directory
-
-
-class SandboxInputError(SandboxError, InputError):
-    """A sandbox argument or scenario that cannot be used: bad input, so exit 2 like every InputError."""
-
-    default_code = "SANDBOX_USAGE"
-    exit_code = 2
 
 
 def _bad(problem: str) -> SandboxInputError:
@@ -63,9 +56,8 @@ def load_scenario(path: Path | None) -> dict[str, Any]:
             f"cannot read scenario file {path}: {exc.strerror}", code="SANDBOX_SCENARIO"
         ) from exc
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SandboxInputError(
-            f"scenario file {path} is not valid YAML: {first}", code="SANDBOX_SCENARIO"
+            f"scenario file {path} is not valid YAML: {_yaml_problem(exc)}", code="SANDBOX_SCENARIO"
         ) from exc
     if not isinstance(data, dict) or not isinstance(data.get("tenants"), list) or not data["tenants"]:
         raise _bad(f"{where}: needs a non-empty 'tenants' list")
@@ -77,6 +69,13 @@ def load_scenario(path: Path | None) -> dict[str, Any]:
             raise _bad(f"tenant {name!r} is named twice")
         names.add(name)
     return data
+
+
+def _yaml_problem(exc: Exception) -> str:
+    """PyYAML's problem and where it is, on one line."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc).splitlines()[0]
+    return f"{problem} (line {mark.line + 1}, column {mark.column + 1})" if mark else str(problem)
 
 
 def _check_tenant(tenant: Any) -> None:

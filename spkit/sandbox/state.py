@@ -168,12 +168,15 @@ class IndexedGuids:
     """GUIDs that encode an index, so a lookup by GUID is O(1) for any number of sites.
 
     The first 20 hex digits are those of ``stable_guid(tenant_id, kind)`` (so they keep its version and
-    variant); the last 12 hold the index XOR the seed's own last 12, so index 0 is the seed itself and the
-    GUIDs do not look sequential. A GUID with another prefix (another tenant, another kind) is foreign.
+    variant); the last 12 hold the index through a bijection of 48-bit numbers (times an odd constant,
+    XOR the seed's own last 12), so neighbouring sites do not get neighbouring GUIDs and index 0 is the
+    seed itself. A GUID with another prefix (another tenant, another kind) is foreign.
     """
 
     _TAIL = 12
-    _MAX = 16**_TAIL
+    _MOD = 1 << 48
+    _MIX = 0x9E3779B97F4B  # odd, so invertible modulo 2**48
+    _UNMIX = pow(_MIX, -1, _MOD)
 
     def __init__(self, tenant_id: str, kind: str) -> None:
         seed = stable_guid(tenant_id, kind)
@@ -181,19 +184,17 @@ class IndexedGuids:
         self.mask = int(seed[-self._TAIL :], 16)
 
     def guid(self, index: int) -> str:
-        if not 0 <= index < self._MAX:
+        if not 0 <= index < self._MOD:
             raise IndexError(index)
-        return f"{self.prefix}{index ^ self.mask:012x}"
+        return f"{self.prefix}{(index * self._MIX) % self._MOD ^ self.mask:012x}"
 
     def index(self, guid: str) -> int | None:
         """The index a GUID of this kind encodes, or None for any other string."""
         guid = guid.strip().lower()
-        if len(guid) != 36 or not guid.startswith(self.prefix):
-            return None
         tail = guid[-self._TAIL :]
-        if any(c not in "0123456789abcdef" for c in tail):
+        if len(guid) != 36 or not guid.startswith(self.prefix) or tail.strip("0123456789abcdef"):
             return None
-        return int(tail, 16) ^ self.mask
+        return ((int(tail, 16) ^ self.mask) * self._UNMIX) % self._MOD
 
 
 class SiteCatalog:

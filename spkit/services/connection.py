@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..errors import InputError
 from ..http.session import SpkitSession, build_session, session_for_card
+from ..models.cert_store import CertificateStore
 from ..models.profile import (
     CertificateFileCredential,
     CertificateThumbprintCredential,
@@ -34,10 +35,8 @@ def app_credential(profile: OnlineProfile) -> AppCredential:
             str(credential.path), password, str(credential.key_path) if credential.key_path else None
         )
     if isinstance(credential, CertificateThumbprintCredential):
-        raise InputError(
-            f"certificate {credential.thumbprint}: looking certificates up by thumbprint needs the local "
-            "certificate store, which this version of spkit does not have yet",
-            code="CERT_STORE_UNAVAILABLE",
-            fix="name the certificate file instead: certificate: {path: FILE.pem or FILE.pfx}",
-        )
+        # The store entry is a PEM file (certificate + PKCS#8 key): the PEM path gives the same MSAL
+        # credential ({"private_key", "thumbprint"}), checks and description as a profile's .pem.
+        stored = CertificateStore().get(credential.thumbprint)  # CERT_NOT_IN_STORE / CERT_STORE_DAMAGED
+        return certificate_credential(str(stored.path))
     raise InputError(f"unknown credential type {type(credential).__name__}", code="PROFILE_INVALID")

@@ -122,6 +122,7 @@ def iter_sites(
                 created=item.get("createdDateTime"),
             )
         url = payload.get("@odata.nextLink")
+        del response, payload  # hold one page at a time, not the last one while fetching the next
 
 
 def count_sites(

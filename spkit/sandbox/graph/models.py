@@ -56,6 +56,7 @@ _TOKEN_MESSAGES = {
     "malformed": "CompactToken parsing failed with error code: 80049217",
     "signature": "Access token validation failure.",
     "expired": "Lifetime validation failed, the token is expired.",
+    "not_yet_valid": "Lifetime validation failed, the token is not yet valid.",  # [unsure]
     "audience": "Access token validation failure. Invalid audience.",
     "issuer": "Access token validation failure. Invalid issuer.",
     "tenant": "Access token validation failure. Invalid issuer.",

@@ -51,6 +51,7 @@ _TOKEN_MESSAGES = {
     "issuer": "Invalid issuer or signature.",
     "tenant": "Invalid issuer or signature.",
     "expired": "Invalid JWT token. The token is expired.",  # [unsure] as commonly reported
+    "not_yet_valid": "Invalid JWT token. The token is not yet valid.",  # [unsure] shaped like the expired one
     "audience": (
         "Exception of type 'Microsoft.IdentityModel.Tokens.AudienceUriValidationFailedException' was thrown."
     ),
