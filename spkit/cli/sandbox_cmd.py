@@ -39,6 +39,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     start.add_argument("--latency", type=int, default=0, metavar="MS", help="milliseconds added per request")
     start.add_argument(
+        "--consent-delay",
+        type=_fraction,
+        default=3.0,
+        metavar="S",
+        help="seconds before a new application consent shows in tokens (default 3, like Entra's propagation)",
+    )
+    start.add_argument(
         "--detach", action="store_true", help="run in the background and return once it answers"
     )
     start.set_defaults(handler=_start)
@@ -70,6 +77,7 @@ def _options(args: argparse.Namespace) -> runner.SandboxOptions:
         scenario=args.scenario,
         throttle=args.throttle,
         latency_ms=args.latency,
+        consent_delay_s=args.consent_delay,
     )
 
 

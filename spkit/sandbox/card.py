@@ -60,6 +60,7 @@ def _tenant_entry(tenant: Tenant, state: SandboxState, state_dir: Path) -> dict[
                 "mfa": u.mfa,
                 "app_password": u.app_password,
                 "enabled": u.enabled,
+                "conditional_access": "block" if u.blocked_by_conditional_access else "allow",
             }
             for u in tenant.users.values()
         ],

@@ -45,6 +45,7 @@ class SandboxOptions:
     scenario: Path | None = None
     throttle: float = 0.0
     latency_ms: int = 0
+    consent_delay_s: float = 3.0
 
     def validate(self) -> None:
         """Bad arguments are bad input (``SandboxInputError``, exit 2), found before anything starts."""
@@ -56,6 +57,8 @@ class SandboxOptions:
             raise SandboxInputError(f"--throttle is a fraction in [0, 1), not {self.throttle}")
         if not 0 <= self.latency_ms <= 60_000:
             raise SandboxInputError(f"--latency must be 0..60000 ms, not {self.latency_ms}")
+        if not 0.0 <= self.consent_delay_s <= 600.0:
+            raise SandboxInputError(f"--consent-delay must be 0..600 s, not {self.consent_delay_s}")
 
 
 class RunningSandbox:
@@ -73,6 +76,7 @@ class RunningSandbox:
         self.state = SandboxState(
             faults=Faults(throttle_rate=options.throttle, latency_ms=options.latency_ms)
         )
+        self.state.consent_delay_s = options.consent_delay_s
         build_state(scenario, state_dir, sites=options.sites, state=self.state)
         from .scenario import CredentialVault
 
@@ -252,6 +256,8 @@ def start_detached(options: SandboxOptions, timeout_s: float = 60.0) -> dict[str
         str(options.throttle),
         "--latency",
         str(options.latency_ms),
+        "--consent-delay",
+        str(options.consent_delay_s),
     ]
     if options.sites is not None:
         args += ["--sites", str(options.sites)]

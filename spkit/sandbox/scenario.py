@@ -27,7 +27,7 @@ from .access_tokens import SigningKey, new_signing_key
 from .state import App, ClientSecret, KeyCredential, SandboxState, SiteCatalog, Tenant, User, stable_guid
 
 _KNOWN_TENANT_KEYS = {"name", "display_name", "domains", "sites", "personal_sites", "users", "apps"}
-_KNOWN_USER_KEYS = {"upn", "display_name", "roles", "mfa", "app_password", "enabled"}
+_KNOWN_USER_KEYS = {"upn", "display_name", "roles", "mfa", "app_password", "enabled", "conditional_access"}
 _KNOWN_APP_KEYS = {"name", "secret", "certificate", "granted"}
 _MAX_SITES = 10_000_000
 _APP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}")  # it names files in the state directory
@@ -94,6 +94,8 @@ def _check_tenant(tenant: Any) -> None:
             raise _bad(f"tenant {name}: every user needs a distinct 'upn' like name@domain")
         upns.add(upn.lower())
         _check_strings(user, "roles", f"user {upn}")
+        if user.get("conditional_access", "allow") not in ("allow", "block"):
+            raise _bad(f"user {upn}: 'conditional_access' is allow or block")
     apps: set[str] = set()
     for app in _list(tenant, "apps", f"tenant {name}"):
         _check_keys(app, _KNOWN_APP_KEYS, f"app of {name}")
@@ -245,6 +247,7 @@ def _build_tenant(
                 else None
             ),
             enabled=bool(u.get("enabled", True)),
+            blocked_by_conditional_access=u.get("conditional_access") == "block",
         )
     apps: dict[str, App] = {}
     for a in spec.get("apps", []):

@@ -35,6 +35,8 @@ class User:
     mfa: bool = False
     app_password: str | None = None
     enabled: bool = True
+    # A Conditional Access policy blocks this user's sign-ins (AADSTS53003).
+    blocked_by_conditional_access: bool = False
 
     @property
     def sam_account_name(self) -> str:
@@ -90,19 +92,32 @@ class App:
     name: str
     client_id: str
     object_id: str
-    service_principal_id: str
+    # None until a service principal is created for the app in the tenant (POST /servicePrincipals).
+    service_principal_id: str | None
     secrets: list[ClientSecret] = field(default_factory=list)
     key_credentials: list[KeyCredential] = field(default_factory=list)
     # Consented application permissions, as "Graph/Sites.Read.All" or "SharePoint/Sites.FullControl.All".
     granted: list[str] = field(default_factory=list)
+    # When a consent takes effect in issued tokens (Entra propagates consent with a delay); absent = at once.
+    granted_at: dict[str, datetime] = field(default_factory=dict)
+    # The appRoleAssignment ids, by the permission they grant (for DELETE of an assignment).
+    assignment_ids: dict[str, str] = field(default_factory=dict)
     notes: str | None = None
     tags: list[str] = field(default_factory=list)
+    sign_in_audience: str = "AzureADMyOrg"
+    # requiredResourceAccess as Graph stores it: [{"resourceAppId": ..., "resourceAccess": [{"id", "type"}]}]
+    required_resource_access: list[dict] = field(default_factory=list)
     created: datetime = field(default_factory=lambda: datetime.now(UTC))
 
-    def roles_for(self, resource: str) -> list[str]:
-        """Role names consented for one resource ("Graph" or "SharePoint")."""
+    def roles_for(self, resource: str, now: datetime | None = None) -> list[str]:
+        """Role names consented for one resource ("Graph" or "SharePoint") that are in effect at ``now``."""
+        now = now or datetime.now(UTC)
         prefix = resource + "/"
-        return [g[len(prefix) :] for g in self.granted if g.startswith(prefix)]
+        return [
+            g[len(prefix) :]
+            for g in self.granted
+            if g.startswith(prefix) and self.granted_at.get(g, now) <= now
+        ]
 
 
 @dataclass(frozen=True)
@@ -328,6 +343,8 @@ class SandboxState:
         self.tenants: dict[str, Tenant] = {}
         self.faults = faults or Faults()
         self.lock = threading.RLock()
+        # Seconds before an application consent shows in issued tokens, as Entra's propagation delay.
+        self.consent_delay_s: float = 3.0
 
     @property
     def authority_host(self) -> str:
