@@ -3,7 +3,6 @@ shared sandbox: secrets go in through stdin, come out of the store only inside s
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 from pathlib import Path
@@ -210,21 +209,14 @@ def test_remove_and_unknown_names(tmp_path, env, store, card, card_path):
     assert cli(env, "verify", "--connection", "gone").returncode == 2
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("spkit.services.registration") is not None,
-    reason="the registration service exists: --unregister is tested with it",
-)
-def test_remove_unregister_without_the_registration_service_fails_clearly_and_keeps_the_connection(
-    tmp_path, env, store, card, card_path
-):
+def test_remove_unregister_refuses_a_connection_spkit_did_not_register(tmp_path, env, store, card, card_path):
     params = write_profile(tmp_path, card_path, card, "spkit-certificate", name="kept")
     assert cli(env, "connections", "add", str(params)).returncode == 0
-    done = cli(env, "connections", "remove", "kept", "--unregister")
-    assert done.returncode == 2
-    assert (
-        "unregistering needs admin sign-in support (spkit.services.registration), not available in this build"
-        in done.stderr
+    done = cli(
+        env, "connections", "remove", "kept", "--unregister", "--admin", "admin@contoso.onmicrosoft.com"
     )
+    assert done.returncode == 2
+    assert "[UNREGISTER_NOTHING]" in done.stderr
     assert store.names() == ["kept"]
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import importlib
 import json
 import sys
 from pathlib import Path
@@ -20,10 +19,7 @@ from ..errors import InputError, ProfileError
 from ..models.profile import ProfileFieldError, load_profile, profile_from_dict
 from ..store import ConnectionStore, SavedConnection, store_ref
 from ..store.changes import parse_assignments
-
-UNREGISTER_UNAVAILABLE = (
-    "unregistering needs admin sign-in support (spkit.services.registration), not available in this build"
-)
+from .admin_cmd import add_admin_args, run_unregister
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -80,6 +76,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     remove.add_argument(
         "--unregister", action="store_true", help="also delete the app registration spkit created for it"
     )
+    add_admin_args(remove, required=False)
     remove.set_defaults(handler=run_remove)
 
 
@@ -249,16 +246,21 @@ def run_rename(args: argparse.Namespace) -> int:
 def run_remove(args: argparse.Namespace) -> int:
     store = ConnectionStore()
     if args.unregister:
-        unregister_app = _unregister_service()
         saved = store.get(args.name)
-        if not saved.registration:
+        if not saved.registration or saved.registration.get("created_by") != "spkit":
             raise InputError(
                 f"connection '{saved.name}' has no app registration made by spkit to unregister",
                 code="UNREGISTER_NOTHING",
                 fix="remove it without --unregister; an app an administrator registered is theirs to delete",
             )
-        unregister_app(saved.profile, saved.registration)
-        print(f"unregistered the app {saved.registration.get('client_id') or saved.profile.client_id}")
+        if not args.admin:
+            raise InputError(
+                "--unregister needs --admin UPN (a Global Administrator signs in to delete the app)",
+                code="USAGE",
+            )
+        args.connection, args.profile = saved.name, None
+        args.client_id_to_delete, args.force = saved.registration.get("client_id"), False
+        run_unregister(args)  # the connection is removed only once its app is gone
         store.remove(saved.name)
     else:
         saved = store.remove(args.name)
@@ -270,26 +272,6 @@ def run_remove(args: argparse.Namespace) -> int:
             )
     print(f"removed connection '{saved.name}'")
     return 0
-
-
-def _unregister_service() -> Any:
-    """``spkit.services.registration.unregister_app``, or a clear exit-2 error when this build lacks it."""
-    name = "spkit.services.registration"
-    try:
-        module = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        module = None
-    function = getattr(module, "unregister_app", None)
-    if function is None:
-        raise InputError(
-            UNREGISTER_UNAVAILABLE,
-            code="UNREGISTER_UNAVAILABLE",
-            fix="remove the connection without --unregister, and delete its app in the Entra admin center "
-            "(App registrations)",
-        )
-    return function
 
 
 def _warn(warnings: list[str]) -> None:

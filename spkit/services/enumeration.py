@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from ..errors import AuthorizationError, ServiceError, ThrottledError
 from ..http.session import SpkitSession, retries_of
+from .graph_client import graph_error
 from .http_errors import call, json_body
 
 SITE_FIELDS = "id,webUrl,displayName,name,createdDateTime,isPersonalSite,siteCollection"
@@ -46,44 +46,6 @@ def _is_personal(item: dict, onedrive_host: str | None) -> bool:
         return item["isPersonalSite"]
     host = urlsplit(item.get("webUrl", "")).hostname or ""
     return bool(onedrive_host) and host == onedrive_host
-
-
-def graph_error(response, what: str) -> Exception:
-    """Graph's error body (``{"error": {"code", "message"}}``) as a diagnosis."""
-    try:
-        err = response.json().get("error", {})
-    except ValueError:
-        err = {}
-    code, message = err.get("code", ""), err.get("message", response.text[:200])
-    evidence = f"HTTP {response.status_code} {code}: {message}".strip()
-    if response.status_code == 401:
-        return AuthorizationError(
-            f"{what}: Graph rejected the token",
-            code="GRAPH_TOKEN_REJECTED",
-            evidence=evidence,
-            fix="check the cloud and the tenant; get a fresh token",
-        )
-    if response.status_code == 403:
-        return AuthorizationError(
-            f"{what}: Graph denied access (the app lacks an application permission for sites)",
-            code="GRAPH_ACCESS_DENIED",
-            evidence=evidence,
-            fix="add the Microsoft Graph application permission Sites.Read.All (or Sites.FullControl.All) "
-            "to the app and grant admin consent",
-        )
-    if response.status_code in (429, 503):
-        return ThrottledError(
-            f"{what}: Graph kept throttling after the retries spkit allows",
-            code="GRAPH_THROTTLED",
-            evidence=evidence,
-            fix="run again later or outside business hours; spkit honours Retry-After",
-        )
-    return ServiceError(
-        f"{what}: Graph answered HTTP {response.status_code}",
-        code="GRAPH_ERROR",
-        evidence=evidence,
-        fix="see the evidence; retry if the error is transient",
-    )
 
 
 def iter_sites(

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import CloudError, Diagnosis, SpkitError
+from ..errors import AuthorizationError, CloudError, Diagnosis, SpkitError
 from ..models.profile import OnlineProfile
 from ..models.results import StepResult, StepStatus, VerificationResult
 from .auth import AccessToken, AppAuthenticator
@@ -238,6 +238,20 @@ def verify_online(
         }
         return f"{site_url}: '{web.get('Title')}'", facts, web
 
+    def check_admin_center():
+        token = state["auth"].acquire(address.admin_url, "SharePoint admin center token")
+        try:
+            web = get_web(session, address.admin_url, token.token, what="SharePoint admin center")
+        except AuthorizationError as error:
+            if error.code != "SPO_ACCESS_DENIED":
+                raise
+            raise _Warn(
+                f"{address.admin_url} answered, but these permissions do not open the admin center "
+                "(it needs SharePoint Sites.FullControl.All)",
+                {"admin_url": address.admin_url, "evidence": error.evidence},
+            ) from error
+        return f"{address.admin_url}: '{web.get('Title')}'", {"admin_url": address.admin_url}, web
+
     with session:
         runner.run("address", "SharePoint address", check_address)
         runner.run("discovery", "Tenant discovery", check_discovery)
@@ -245,4 +259,5 @@ def verify_online(
         runner.run("claims", "Token claims and roles", check_claims, needs=("token",))
         runner.run("sites", "Site collections (Graph)", check_sites, needs=("claims",))
         runner.run("sharepoint", "Connect to a site (SharePoint REST)", check_sharepoint, needs=("token",))
+        runner.run("admin_center", "SharePoint admin center", check_admin_center, needs=("sharepoint",))
     return result
