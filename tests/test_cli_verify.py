@@ -25,6 +25,8 @@ def test_certificate_profile_passes_every_step(tmp_path, card, card_path):
         "discovery",
         "token",
         "claims",
+        "tenant_name",
+        "account",
         "sites",
         "sharepoint",
         "admin_center",
@@ -92,7 +94,7 @@ def test_wrong_secret_is_diagnosed_as_invalid_secret(tmp_path, card, card_path):
     steps = {s["step"]: s for s in json.loads(done.stdout)["steps"]}
     assert steps["token"]["diagnosis"]["code"] == "AUTH_INVALID_SECRET"
     assert "AADSTS7000215" in steps["token"]["diagnosis"]["evidence"]
-    assert [s["status"] for s in steps.values()][3:] == ["skipped"] * 4
+    assert [s["status"] for s in steps.values()][3:] == ["skipped"] * 6
 
 
 def test_tenant_id_of_another_tenant_is_a_mismatch_or_unknown(tmp_path, card, card_path):

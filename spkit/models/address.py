@@ -265,7 +265,7 @@ def _parse_domain(host: str, cloud: Cloud) -> SharePointAddress:
         label = _ends_with(host, own)
         if label is None or own in cloud.initial_domain_suffixes:
             continue
-        if other is GERMANY and cloud is GLOBAL and "." not in label:
+        if other is GERMANY and (cloud is GLOBAL or cloud.is_sandbox) and "." not in label:
             tenant = _check_tenant(label, cloud)
             return _build(
                 tenant,

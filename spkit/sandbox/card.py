@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..fileio import atomic_write_json as write_json
+from .identity.first_party import card_entries as public_client_entries
 from .state import App, SandboxState, Tenant
 
 CARD_VERSION = 1
@@ -97,6 +98,8 @@ def build_card(
             "latency_ms": state.faults.latency_ms,
         },
         "tenants": [_tenant_entry(t, state, state_dir) for t in state.tenants.values()],
+        # Microsoft's first-party public clients, present in every tenant (device code flow, ROPC).
+        "public_clients": public_client_entries(),
         "farms": [],
     }
 

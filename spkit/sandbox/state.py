@@ -67,6 +67,11 @@ class KeyCredential:
     key_id: str
     certificate: x509.Certificate
     display_name: str
+    # As registered through Graph (keyCredential startDateTime/endDateTime/customKeyIdentifier); None = the
+    # certificate's own validity and thumbprint.
+    start: datetime | None = None
+    end: datetime | None = None
+    custom_key_identifier: str | None = None
 
     @cached_property
     def sha1(self) -> bytes:
@@ -108,6 +113,8 @@ class App:
     # requiredResourceAccess as Graph stores it: [{"resourceAppId": ..., "resourceAccess": [{"id", "type"}]}]
     required_resource_access: list[dict] = field(default_factory=list)
     created: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # Object ids of the app's owners: the user (delegated) or service principal (app-only) that created it.
+    owner_ids: list[str] = field(default_factory=list)
 
     def roles_for(self, resource: str, now: datetime | None = None) -> list[str]:
         """Role names consented for one resource ("Graph" or "SharePoint") that are in effect at ``now``."""
@@ -299,6 +306,28 @@ class SiteCatalog:
 
 
 @dataclass
+class SiteGrant:
+    """One Sites.Selected permission of an app on one site collection."""
+
+    permission_id: str
+    client_id: str
+    display_name: str
+    roles: list[str]  # "read", "write", "manage", "fullcontrol", "owner"
+
+
+@dataclass
+class OAuth2Grant:
+    """A delegated permission grant: a client service principal may call a resource with these scopes."""
+
+    grant_id: str
+    client_id: str  # the client's service principal id
+    consent_type: str  # "AllPrincipals" | "Principal"
+    principal_id: str | None  # the user, for consent_type "Principal"
+    resource_id: str  # the resource's service principal id
+    scope: str  # space-separated scope values
+
+
+@dataclass
 class Tenant:
     name: str
     tenant_id: str
@@ -308,6 +337,10 @@ class Tenant:
     apps: dict[str, App]  # by client_id
     sites: SiteCatalog
     created: datetime = field(default_factory=lambda: _BASE_DATE)
+    # Sites.Selected grants made through Graph POST /sites/{id}/permissions: site collection id -> client id.
+    site_grants: dict[str, dict[str, SiteGrant]] = field(default_factory=dict)
+    # Delegated permission grants (POST /oauth2PermissionGrants), by grant id.
+    oauth2_grants: dict[str, OAuth2Grant] = field(default_factory=dict)
 
     @property
     def initial_domain(self) -> str:
@@ -345,6 +378,10 @@ class SandboxState:
         self.lock = threading.RLock()
         # Seconds before an application consent shows in issued tokens, as Entra's propagation delay.
         self.consent_delay_s: float = 3.0
+        # The device code flow's polling interval and code lifetime, as Entra's (5 s, 15 min). Tests of an
+        # in-process sandbox may shorten them; they apply to codes issued after the change.
+        self.device_code_interval_s: int = 5
+        self.device_code_lifetime_s: int = 900
 
     @property
     def authority_host(self) -> str:

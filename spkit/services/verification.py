@@ -6,14 +6,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
-from ..errors import AuthorizationError, CloudError, Diagnosis, SpkitError
+from ..errors import AuthorizationError, CloudError, Diagnosis, ServiceError, SpkitError
+from ..models.address import parse_sharepoint_address
 from ..models.profile import OnlineProfile
 from ..models.results import StepResult, StepStatus, VerificationResult
 from .auth import AccessToken, AppAuthenticator
 from .connection import app_credential, session_for_profile
 from .discovery import discover_tenant
 from .enumeration import count_sites
+from .graph_client import GraphClient, path_segment
 from .sharepoint_rest import get_web
 from .tokens import summarise_claims
 
@@ -100,6 +103,9 @@ def verify_online(
     runner = StepRunner(result, progress)
     session = session_for_profile(profile)
     state: dict[str, Any] = {}
+
+    def current_address():
+        return state.get("address", address)
 
     def check_address():
         facts = {
@@ -192,14 +198,68 @@ def verify_online(
             raise _Warn(f"roles {', '.join(summary['roles'])}: none lets the app list all sites", summary)
         return f"roles: {', '.join(summary['roles'])}; credential: {summary['credential']}", summary, None
 
-    def check_sites():
-        def fresh_token() -> str:  # MSAL's cache answers until the token nears expiry, then renews it
-            return state["auth"].acquire(cloud.graph_url, "Graph token").token
+    def fresh_graph_token() -> str:  # MSAL's cache answers until the token nears expiry, then renews it
+        return state["auth"].acquire(cloud.graph_url, "Graph token").token
 
+    def check_tenant_name():
+        graph = GraphClient(session, cloud.graph_url, fresh_graph_token)
+        try:
+            root = graph.get(
+                "/sites/root", "reading the tenant's root site", params={"$select": "webUrl,siteCollection"}
+            )
+        except AuthorizationError as error:
+            raise _Warn(
+                f"cannot confirm the SharePoint name '{address.tenant}': {error.summary}",
+                {"evidence": error.evidence},
+            ) from error
+        host = (
+            (root.get("siteCollection") or {}).get("hostname")
+            or urlsplit(root.get("webUrl", "")).hostname
+            or ""
+        )
+        real = parse_sharepoint_address(f"https://{host}", cloud)
+        facts = {"root_site": root.get("webUrl"), "tenant_name": real.tenant}
+        if real.tenant != address.tenant:
+            state["address"] = real
+            result.facts.update({"sharepoint_url": real.sharepoint_url, "admin_url": real.admin_url})
+            raise _Warn(
+                f"the tenant's SharePoint name is '{real.tenant}', not '{address.tenant}' (guessed from what was "
+                f"typed); continuing with {real.sharepoint_url} — correct sharepoint_url in the profile",
+                facts,
+            )
+        return f"'{real.tenant}' confirmed by the tenant's root site {root.get('webUrl')}", facts, real
+
+    def check_account():
+        upn = profile.application_account
+        graph = GraphClient(session, cloud.graph_url, fresh_graph_token)
+        try:
+            user = graph.get(
+                f"/users/{path_segment(upn)}",
+                "looking up the application account",
+                params={"$select": "userPrincipalName,displayName,accountEnabled"},
+            )
+        except AuthorizationError as error:
+            raise _Warn(
+                f"cannot check that {upn} exists: the app may not read users (User.Read.All)",
+                {"evidence": error.evidence},
+            ) from error
+        except ServiceError as error:
+            if error.code != "GRAPH_NOT_FOUND":
+                raise
+            raise SpkitError(
+                f"the application account {upn} does not exist in the tenant",
+                code="APPLICATION_ACCOUNT_UNKNOWN",
+                evidence=error.evidence,
+                fix="give the e-mail address (UPN) of any user of this tenant as application_account",
+            ) from error
+        return f"{user.get('userPrincipalName')} ({user.get('displayName')}) exists in the tenant", {}, user
+
+    def check_sites():
+        address = current_address()
         counted = count_sites(
             session,
             cloud.graph_url,
-            fresh_token,
+            fresh_graph_token,
             onedrive_host=cloud.onedrive_host(address.tenant),
             sample_size=sample_size,
             page_size=page_size,
@@ -226,6 +286,7 @@ def verify_online(
         )
 
     def check_sharepoint():
+        address = current_address()
         counted = state.get("sites")
         site_url = counted.sample[0].url if counted and counted.sample else address.sharepoint_url
         token = state["auth"].acquire(address.sharepoint_url, "SharePoint token")
@@ -239,6 +300,7 @@ def verify_online(
         return f"{site_url}: '{web.get('Title')}'", facts, web
 
     def check_admin_center():
+        address = current_address()
         token = state["auth"].acquire(address.admin_url, "SharePoint admin center token")
         try:
             web = get_web(session, address.admin_url, token.token, what="SharePoint admin center")
@@ -257,6 +319,8 @@ def verify_online(
         runner.run("discovery", "Tenant discovery", check_discovery)
         runner.run("token", "App-only token (Graph)", check_token, needs=("discovery",))
         runner.run("claims", "Token claims and roles", check_claims, needs=("token",))
+        runner.run("tenant_name", "SharePoint name confirmed", check_tenant_name, needs=("claims",))
+        runner.run("account", "Application account", check_account, needs=("claims",))
         runner.run("sites", "Site collections (Graph)", check_sites, needs=("claims",))
         runner.run("sharepoint", "Connect to a site (SharePoint REST)", check_sharepoint, needs=("token",))
         runner.run("admin_center", "SharePoint admin center", check_admin_center, needs=("sharepoint",))

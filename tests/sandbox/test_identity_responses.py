@@ -164,7 +164,7 @@ def test_get_on_token_endpoint_is_900561(dispatch: Dispatcher) -> None:
 
 
 def test_unknown_path_is_404(dispatch: Dispatcher) -> None:
-    r = dispatch(request("GET", "/common/userrealm/someone@contoso.com"))
+    r = dispatch(request("GET", "/common/no-such-endpoint/someone@contoso.com"))
     assert r.status == 404
 
 

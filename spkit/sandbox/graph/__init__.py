@@ -1,4 +1,6 @@
-"""Emulated Microsoft Graph (``graph.<suffix>``): sites and organization, with Graph's errors and paging."""
+"""Emulated Microsoft Graph (``graph.<suffix>``): sites (and Sites.Selected permissions), organization, the
+signed-in user and directory roles, users, app registrations, service principals and consent, with Graph's
+errors and paging."""
 
 from __future__ import annotations
 

@@ -25,6 +25,7 @@ class GraphError(Exception):
         status: int | None = None,
         inner_code: str | None = None,
         headers: tuple[tuple[str, str], ...] = (),
+        details: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -34,13 +35,18 @@ class GraphError(Exception):
             self.status = status
         self.inner_code = inner_code
         self.headers = headers
+        self.details = details
 
     def body(self, *, date: str, request_id: str, client_request_id: str) -> dict[str, Any]:
         inner: dict[str, Any] = {}
         if self.inner_code:
             inner["code"] = self.inner_code
         inner.update({"date": date, "request-id": request_id, "client-request-id": client_request_id})
-        return {"error": {"code": self.code, "message": self.message, "innerError": inner}}
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details:
+            error["details"] = self.details
+        error["innerError"] = inner
+        return {"error": error}
 
 
 class InvalidAuthenticationToken(GraphError):
@@ -107,3 +113,40 @@ class GeneralException(GraphError):
     # [unsure] the SharePoint-backed workloads' catch-all.
     status = 500
     code = "generalException"
+
+
+# --- the directory workloads (users, applications, service principals, grants) ----------------------------
+
+INSUFFICIENT_PRIVILEGES = "Insufficient privileges to complete the operation."
+
+
+class ResourceNotFound(GraphError):
+    """404 for a directory object that does not exist (``Request_ResourceNotFound``)."""
+
+    status = 404
+    code = "Request_ResourceNotFound"
+
+    @classmethod
+    def of(cls, reference: str) -> ResourceNotFound:
+        return cls(
+            f"Resource '{reference}' does not exist or one of its queried reference-property objects are "
+            "not present."
+        )
+
+
+class RequestBadRequest(GraphError):
+    """400 from the directory workloads (``Request_BadRequest``), e.g. "Invalid object identifier 'x'."."""
+
+    status = 400
+    code = "Request_BadRequest"
+
+
+class ObjectConflict(GraphError):
+    """409: a directory object with the same key exists (a second service principal for one appId)."""
+
+    status = 409
+    code = "Request_MultipleObjectsWithSameKeyValue"
+
+
+def insufficient_privileges() -> AuthorizationRequestDenied:
+    return AuthorizationRequestDenied(INSUFFICIENT_PRIVILEGES)

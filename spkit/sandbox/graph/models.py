@@ -109,10 +109,18 @@ class Caller:
     client_id: str
     roles: frozenset[str]
     scopes: frozenset[str]
+    # Delegated tokens: the signed-in user (``oid``, ``upn`` claims).
+    object_id: str = ""
+    upn: str | None = None
 
     @property
     def delegated(self) -> bool:
         return bool(self.scopes)
+
+    @property
+    def granted(self) -> frozenset[str]:
+        """The permissions the token carries: ``scp`` values if delegated, ``roles`` otherwise."""
+        return self.scopes if self.delegated else self.roles
 
 
 def audiences(state: SandboxState) -> set[str]:
@@ -134,6 +142,8 @@ def authenticate(state: SandboxState, tokens: TokenService, token: str | None) -
         client_id=str(claims.get("appid") or claims.get("azp") or ""),
         roles=frozenset(claims.get("roles") or ()),
         scopes=frozenset(str(claims.get("scp") or "").split()),
+        object_id=str(claims.get("oid") or "").lower(),
+        upn=claims.get("upn"),
     )
 
 

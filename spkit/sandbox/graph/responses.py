@@ -18,6 +18,7 @@ from ..access_tokens import TokenService
 from ..http import Request, Response, Route
 from ..state import GRAPH_APP_ID, SandboxState
 from . import models, urls
+from .directory_responses import DirectoryHandlers, Reply
 from .exceptions import BadRequest, GeneralException, GraphError, MethodNotAllowed, Throttled
 
 ODATA_JSON = (
@@ -25,7 +26,20 @@ ODATA_JSON = (
 )
 ERROR_JSON = "application/json"
 
-Work = Callable[[Request, "models.Caller"], dict[str, Any]]
+Work = Callable[[Request, "models.Caller"], "dict[str, Any] | Reply"]
+# The top-level segments the sandbox's Graph serves (anything else is Graph's unknown-segment 400).
+KNOWN_SEGMENTS = frozenset(
+    {
+        "sites",
+        "organization",
+        "me",
+        "users",
+        "directoryroles",
+        "applications",
+        "serviceprincipals",
+        "oauth2permissiongrants",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -34,18 +48,25 @@ class _Ids:
     client_request_id: str
 
 
-class GraphService:
-    """Microsoft Graph v1.0 on ``graph.<suffix>``: sites (getAllSites, root, by id) and organization."""
+class GraphService(DirectoryHandlers):
+    """Microsoft Graph v1.0 (and beta) on ``graph.<suffix>``: sites (getAllSites, root, by id, Sites.Selected
+    permissions), organization, the signed-in user and directory roles, users, app registrations, service
+    principals and consent (app role assignments, delegated permission grants)."""
 
     name = "graph"
     throttleable = True
 
     def __init__(
-        self, state: SandboxState, tokens: TokenService, skip_tokens: models.SkipTokens | None = None
+        self,
+        state: SandboxState,
+        tokens: TokenService,
+        skip_tokens: models.SkipTokens | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.state = state
         self.tokens = tokens
         self.skip_tokens = skip_tokens or models.SkipTokens()
+        self.clock = clock or (lambda: datetime.now(UTC))
 
     # --- Service protocol -----------------------------------------------------------------------------
 
@@ -147,9 +168,9 @@ class GraphService:
         segments = [s for s in request.path.split("/") if s]
         if not segments or segments[0].lower() not in ("v1.0", "beta"):
             raise BadRequest(f"Invalid version: {segments[0] if segments else ''}")  # [unsure]
-        known_top = {"sites", "organization"}
         rest = segments[1:] or [""]
-        unknown = rest[0] if rest[0].lower() not in known_top else rest[-1]
+        top = rest[0].split("(", 1)[0].lower()
+        unknown = rest[0] if top not in KNOWN_SEGMENTS else rest[-1]
         raise BadRequest(f"Resource not found for the segment '{unknown}'.")
 
     # --- rendering ----------------------------------------------------------------------------------
@@ -158,14 +179,19 @@ class GraphService:
         return f"{self.state.graph_url}/{version}"
 
     def _answer(self, request: Request, work: Work) -> Response:
-        """Authenticate, run ``work``, render its payload or its ``GraphError``."""
+        """Authenticate, run ``work``, render its payload (200, or a ``Reply``'s status) or its ``GraphError``."""
         ids = self._ids(request)
         try:
             caller = models.authenticate(self.state, self.tokens, request.bearer_token())
             payload = work(request, caller)
         except GraphError as err:
             return self._error(ids, err)
-        return Response.json(200, payload, self._headers(ids), content_type=ODATA_JSON)
+        status = 200
+        if isinstance(payload, Reply):
+            status, payload = payload.status, payload.payload
+        if payload is None:
+            return Response(status, b"", self._headers(ids))
+        return Response.json(status, payload, self._headers(ids), content_type=ODATA_JSON)
 
     @staticmethod
     def _ids(request: Request) -> _Ids:

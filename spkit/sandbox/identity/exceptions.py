@@ -394,3 +394,177 @@ def server_error() -> AadstsError:
         "There was an error issuing a token or an issue with our sign-in service.",
         status=500,
     )
+
+
+# --- delegated sign-in (device code flow, ROPC, refresh tokens) -----------------------------------
+# Device-flow error names are the ones Entra's device code documentation lists (authorization_pending,
+# authorization_declined, bad_verification_code, expired_token); slow_down is RFC 8628's.
+
+GRAPH_RESOURCE_ID = "00000003-0000-0000-c000-000000000000"
+
+
+def authorization_pending() -> AadstsError:
+    """70016: the user has not finished signing in at the verification page yet."""
+    return AadstsError(
+        70016,
+        "authorization_pending",
+        "OAuth 2.0 device flow error. Authorization is pending. Continue polling.",
+    )
+
+
+def slow_down() -> AadstsError:
+    """Polling faster than ``interval``. [unsure] Entra's code and wording; RFC 8628 3.5 makes slow_down a
+    variant of authorization_pending, so the sandbox keeps 70016."""
+    return AadstsError(
+        70016,
+        "slow_down",
+        "OAuth 2.0 device flow error. The client is polling too frequently: wait 'interval' seconds "
+        "between requests.",
+    )
+
+
+def device_code_expired() -> AadstsError:
+    """70020: the device code outlived ``expires_in`` (wording as Entra sends it)."""
+    return AadstsError(
+        70020,
+        "expired_token",
+        "The provided value for the input parameter 'device_code' is not valid. This device code has expired.",
+    )
+
+
+def device_code_declined() -> AadstsError:
+    """The user declined the request on the verification page. [unsure] the code: Entra documents only the
+    error name; the sandbox uses 65004 (UserDeclinedConsent)."""
+    return AadstsError(
+        65004,
+        "authorization_declined",
+        "The end user declined the authorization request on the device login page.",
+    )
+
+
+def bad_verification_code() -> AadstsError:
+    """A ``device_code`` the token endpoint does not know, or one already redeemed. [unsure] the code:
+    70018 is Entra's BadVerificationCode; a spent code has also been seen answered with invalid_grant
+    AADSTS7000014 and this same wording."""
+    return AadstsError(
+        70018,
+        "bad_verification_code",
+        "The provided value for the input parameter 'device_code' is not valid.",
+    )
+
+
+def user_code_not_recognized() -> AadstsError:
+    """70018 on the verification page: the user typed a code that is not (or no longer) pending."""
+    return AadstsError(
+        70018,
+        "invalid_request",
+        "Invalid verification code. The code entered is not valid; check the code and try again.",
+    )
+
+
+def user_code_expired() -> AadstsError:
+    """70019 on the verification page: the code's lifetime is over."""
+    return AadstsError(
+        70019, "invalid_request", "Verification code expired. Retry the sign-in on the device."
+    )
+
+
+def user_code_empty() -> AadstsError:
+    """90119 on the verification page."""
+    return AadstsError(90119, "invalid_request", "The user code is null or empty.")
+
+
+def user_code_already_used() -> AadstsError:
+    """90120: the code was already approved or declined."""
+    return AadstsError(90120, "invalid_request", "The request was already authorized or declined.")
+
+
+def invalid_username_or_password() -> AadstsError:
+    """50126: wrong password (or an app password where only the real one counts)."""
+    return AadstsError(
+        50126, "invalid_grant", "Error validating credentials due to invalid username or password."
+    )
+
+
+def user_not_found(directory: str) -> AadstsError:
+    """50034: no such user in the directory the request names. [unsure] the placeholder: Entra hides the
+    account as '{EUII Hidden}' (older answers say '{EmailHidden}')."""
+    return AadstsError(
+        50034,
+        "invalid_grant",
+        f"The user account {{EUII Hidden}} does not exist in the {directory} directory. To sign into this "
+        "application, the account must be added to the directory.",
+    )
+
+
+def user_disabled() -> AadstsError:
+    """50057: the account is disabled (the password was right)."""
+    return AadstsError(50057, "invalid_grant", "The user account is disabled.")
+
+
+def mfa_required(resource_id: str = GRAPH_RESOURCE_ID) -> AadstsError:
+    """50076: the user must do multi-factor authentication, which a password grant cannot."""
+    return AadstsError(
+        50076,
+        "interaction_required",
+        "Due to a configuration change made by your administrator, or because you moved to a new location, "
+        f"you must use multi-factor authentication to access '{resource_id}'.",
+        suberror="basic_action",
+    )
+
+
+def blocked_by_conditional_access() -> AadstsError:
+    """53003: a Conditional Access policy blocks this sign-in (after a correct password)."""
+    return AadstsError(
+        53003,
+        "interaction_required",
+        "Access has been blocked by Conditional Access policies. The access policy does not allow token "
+        "issuance.",
+        suberror="message_only",
+    )
+
+
+def consent_required(client_id: str, client_name: str) -> AadstsError:
+    """65001: no delegated consent for this client (e.g. a scenario app asking for Graph scopes).
+    [unsure] exact wording."""
+    return AadstsError(
+        65001,
+        "invalid_grant",
+        f"The user or administrator has not consented to use the application with ID '{client_id}' named "
+        f"'{client_name}'. Send an interactive authorization request for this user and resource.",
+        suberror="consent_required",
+    )
+
+
+def scope_not_on_resource(client_name: str, scope: str, resource_id: str = GRAPH_RESOURCE_ID) -> AadstsError:
+    """650053: a scope the resource does not define (e.g. 'User.Reed' on Graph). Entra names it
+    invalid_client. [unsure] the status at the token endpoint: the sandbox answers 400."""
+    return AadstsError(
+        650053,
+        "invalid_client",
+        f"The application '{client_name}' asked for scope '{scope}' that doesn't exist on the resource "
+        f"'{resource_id}'. Contact the app vendor.",
+        status=400,
+    )
+
+
+def invalid_scope(scope: str, detail: str = "") -> AadstsError:
+    """70011: a scope value that cannot be used as written."""
+    text = (
+        f"The provided value for the input parameter 'scope' is not valid. The scope '{scope}' is not valid."
+    )
+    return AadstsError(70011, "invalid_scope", f"{text} {detail}".strip())
+
+
+def public_client_with_credential() -> AadstsError:
+    """700025: a public client (no credentials) sent a client_secret or client_assertion."""
+    return AadstsError(
+        700025,
+        "invalid_client",
+        "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.",
+    )
+
+
+def invalid_grant() -> AadstsError:
+    """70000: a refresh token the sandbox never issued, or issued to another client or tenant."""
+    return AadstsError(70000, "invalid_grant", "Provided grant is invalid or malformed.")

@@ -14,6 +14,8 @@ from urllib.parse import unquote
 
 from ..http import Request, Response, Route
 from . import exceptions as aad
+from . import pages
+from .delegated import FlowRejected
 from .models import IdentityBackend, TokenRequest, basic_credentials
 from .urls import url_routes
 
@@ -27,7 +29,8 @@ _NOT_FOUND_HTML = (
 
 
 class IdentityService:
-    """``login.<suffix>``: OIDC discovery, JWKS, user realm and the v2.0 token endpoint."""
+    """``login.<suffix>``: OIDC discovery, JWKS, user realm, the v2.0 token and device authorization
+    endpoints, the device code flow's verification pages, and a test hook (``/_sandbox/devicecode``)."""
 
     name = "identity"
     throttleable = False
@@ -103,6 +106,61 @@ class IdentityService:
         form = self._token_form(request)  # read the body first, whatever the outcome
         try:
             payload = self.backend.token(TokenRequest(tenant_ref=self._tenant(match), form=form))
+        except aad.AadstsError as err:
+            return self._error(request, err)
+        return self._ok(request, payload, _NO_CACHE)
+
+    def user_realm_v1(self, request: Request, match: re.Match) -> Response:
+        """MSAL's ``/common/userrealm/<login>?api-version=1.0`` (asked on the host without port)."""
+        return self._ok(request, self.backend.user_realm_v1(unquote(match["login"])), _NO_CACHE)
+
+    def devicecode(self, request: Request, match: re.Match) -> Response:
+        form = self._token_form(request)
+        try:
+            payload = self.backend.device_authorization(self._tenant(match), form)
+        except aad.AadstsError as err:
+            return self._error(request, err)
+        return self._ok(request, payload, _NO_CACHE)
+
+    # --- the verification pages ------------------------------------------------------------------
+
+    def device_login(self, request: Request, match: re.Match) -> Response:
+        """``GET /devicelogin``: the code form; ``POST``: the code typed into it."""
+        try:
+            if request.method == "GET":
+                return pages.render(self.backend.begin_device_login())
+            form = request.form()
+            return pages.render(self.backend.submit_user_code(form.get("flowToken"), form.get("otc", "")))
+        except FlowRejected:
+            return pages.flow_rejected()
+
+    def device_login_signin(self, request: Request, match: re.Match) -> Response:
+        form = request.form()
+        try:
+            step = self.backend.submit_credentials(
+                form.get("flowToken"), form.get("login", ""), form.get("passwd", "")
+            )
+        except FlowRejected:
+            return pages.flow_rejected()
+        return pages.render(step)
+
+    def device_login_approve(self, request: Request, match: re.Match) -> Response:
+        try:
+            return pages.render(self.backend.approve_sign_in(request.form().get("flowToken")))
+        except FlowRejected:
+            return pages.flow_rejected()
+
+    def device_login_cancel(self, request: Request, match: re.Match) -> Response:
+        try:
+            return pages.render(self.backend.cancel_sign_in(request.form().get("flowToken")))
+        except FlowRejected:
+            return pages.flow_rejected()
+
+    def sandbox_device_code(self, request: Request, match: re.Match) -> Response:
+        """The tests' hook: approve or decline a user code without a browser (JSON answer, Entra's error
+        body when refused)."""
+        try:
+            payload = self.backend.hook_device_code(request.form())
         except aad.AadstsError as err:
             return self._error(request, err)
         return self._ok(request, payload, _NO_CACHE)

@@ -21,5 +21,13 @@ def url_routes(service: IdentityService) -> list[Route]:
         Route.of("GET", rf"/{TENANT}/discovery/v2\.0/keys", service.keys),
         Route.of("GET", rf"/{TENANT}/discovery/keys", service.keys),
         Route.of("GET,POST", r"/getuserrealm\.srf", service.user_realm),
+        Route.of("GET", r"/common/userrealm/(?P<login>[^/]+)", service.user_realm_v1),
         Route.of("POST", rf"/{TENANT}/oauth2/v2\.0/token", service.token),
+        Route.of("POST", rf"/{TENANT}/oauth2/v2\.0/devicecode", service.devicecode),
+        # The device code flow's verification pages, then the tests' hook that decides a code without them.
+        Route.of("GET,POST", r"/devicelogin/?", service.device_login),
+        Route.of("POST", r"/devicelogin/signin", service.device_login_signin),
+        Route.of("POST", r"/devicelogin/approve", service.device_login_approve),
+        Route.of("POST", r"/devicelogin/cancel", service.device_login_cancel),
+        Route.of("POST", r"/_sandbox/devicecode", service.sandbox_device_code),
     ]

@@ -120,14 +120,21 @@ def _audience_of(token: str | None) -> str:
         return ""
 
 
-def selected_site_access(tenant: Tenant, client_id: str, site: Site) -> str | None:
-    """The role ("read", "write", "fullcontrol") a Sites.Selected app was granted on one site, or None.
+# Sites.Selected roles, weakest first ("owner" is Graph's older name for full control).
+_SELECTED_STRENGTH = {"read": 1, "write": 2, "manage": 3, "fullcontrol": 4, "owner": 4}
 
-    Hook for the Sites.Selected issue: grants made through Graph ``POST /sites/{id}/permissions`` will be
-    stored on the tenant and looked up here. Until then a Sites.Selected app can open no site, which is
-    what Microsoft answers before any grant.
+
+def selected_site_access(tenant: Tenant, client_id: str, site: Site) -> str | None:
+    """The strongest role ("read", "write", "manage", "fullcontrol", "owner") a Sites.Selected app was
+    granted on one site collection, or None.
+
+    Grants are made through Graph ``POST /sites/{id}/permissions`` and stored on the tenant by site
+    collection id; without one a Sites.Selected app opens no site, as Microsoft answers before any grant.
     """
-    return None
+    grant = tenant.site_grants.get(site.site_id, {}).get(client_id.strip().lower())
+    if grant is None or not grant.roles:
+        return None
+    return max(grant.roles, key=lambda role: _SELECTED_STRENGTH.get(role, 0))
 
 
 def authorize_read(caller: Caller, site: Site) -> None:
