@@ -19,12 +19,16 @@ from ..services.admin_signin import AdminAuthenticator, AdminSignIn, DeviceCode,
 from ..services.graph_client import GraphClient
 from ..services.registration import (
     DEFAULT_DISPLAY_NAME,
+    SITE_ROLES,
     apply_registration,
+    grant_site,
     plan_registration,
     unregister_app,
     wait_for_consent,
 )
 from ..services.target import Target, target_from_options, target_from_profile
+from ..services.verification import verify_online
+from .render import step_line
 
 
 def _say(text: str) -> None:
@@ -177,7 +181,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="how long to wait for admin consent to show in tokens (default 180)",
     )
     p.add_argument("--json", action="store_true", help="print the plan/result as JSON")
+    p.add_argument("--no-verify", action="store_true", help="skip the verification that ends a registration")
     p.set_defaults(handler=run_register)
+
+    p = sub.add_parser("grant-site", help="Sites.Selected: give the profile's app access to one site")
+    add_target_args(p)
+    add_admin_args(p)
+    p.add_argument(
+        "--site", required=True, metavar="URL", help="the site, e.g. https://contoso.sharepoint.com/sites/x"
+    )
+    p.add_argument("--role", default="read", choices=SITE_ROLES, help="access to grant (default: read)")
+    p.set_defaults(handler=run_grant_site)
 
     p = sub.add_parser(
         "unregister", help="delete the app registration spkit created (and its service principal)"
@@ -277,7 +291,6 @@ def run_register(args: argparse.Namespace) -> int:
         )
     name = connection or f"{target.address.tenant}-spkit"
     data = _profile_for(result, target, signin.upn or args.admin, name)
-    profile_from_dict(data, source="registration result")  # the result must be a valid profile
     if args.out:
         atomic_write(args.out, yaml.safe_dump(data, sort_keys=False).encode("utf-8"), mode=0o644)
         print(f"profile written to {args.out}")
@@ -297,6 +310,27 @@ def run_register(args: argparse.Namespace) -> int:
         f"{verb}: client ID {result.client_id}, certificate {result.thumbprint} "
         f"(expires {result.certificate_expires:%Y-%m-%d}); consent in effect after {result.consent_wait_s:.1f} s"
     )
+    if args.no_verify:
+        return 0
+    # Configuration, the wizard's last step: try the new registration for real.
+    profile = profile_from_dict(data, source="registration result")
+    print(f"Verifying '{profile.name}'", flush=True)
+    verified = verify_online(profile, progress=lambda step: print(step_line(step), flush=True))
+    print(verified.summary_line())
+    return 0 if verified.passed else 1
+
+
+def run_grant_site(args: argparse.Namespace) -> int:
+    target, saved, session, tenant, signin, graph = _signed_in(args, for_registration=False)
+    if saved is not None:
+        client_id = saved.profile.client_id
+    elif args.profile:
+        client_id = load_profile(args.profile).client_id
+    else:
+        raise InputError("which app? give the connection profile (PARAMS.yaml) or --connection", code="USAGE")
+    with session:
+        grant = grant_site(graph, args.site, client_id, role=args.role)
+    print(f"granted {args.role} on {args.site} to {client_id} (permission {grant.get('id')})")
     return 0
 
 

@@ -25,6 +25,7 @@ ADMIN_SCOPES = (
     "Application.ReadWrite.All",
     "AppRoleAssignment.ReadWrite.All",
     "Directory.Read.All",
+    "Sites.FullControl.All",  # Sites.Selected grants (grant-site) are made by the signed-in admin
     "User.Read",
 )
 

@@ -414,3 +414,41 @@ def unregister_app(
     progress(f"deleting the application '{app.get('displayName')}'")
     graph.delete(f"/applications/{path_segment(app['id'])}", "deleting the application")
     return app
+
+
+SITE_ROLES = ("read", "write", "manage", "fullcontrol")
+
+
+def grant_site(
+    graph: GraphClient,
+    site_url: str,
+    client_id: str,
+    *,
+    role: str = "read",
+    display_name: str = DEFAULT_DISPLAY_NAME,
+) -> dict[str, Any]:
+    """Sites.Selected: let the app open one site (``POST /sites/{id}/permissions``)."""
+    from urllib.parse import urlsplit
+
+    if role not in SITE_ROLES:
+        raise InputError(
+            f"unknown site role '{role}'", code="USAGE", fix=f"choose one of: {', '.join(SITE_ROLES)}"
+        )
+    parts = urlsplit(site_url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise InputError(
+            f"'{site_url}' is not a site URL",
+            code="USAGE",
+            fix="give the site's full address, e.g. https://contoso.sharepoint.com/sites/finance",
+        )
+    path = parts.path.rstrip("/")
+    ref = f"{parts.hostname}:{path}:" if path else parts.hostname
+    site = graph.get(f"/sites/{ref}", f"finding the site {site_url}", params={"$select": "id,webUrl"})
+    return graph.post(
+        f"/sites/{site['id']}/permissions",
+        f"granting {role} on {site_url}",
+        {
+            "roles": [role],
+            "grantedToIdentities": [{"application": {"id": client_id, "displayName": display_name}}],
+        },
+    )

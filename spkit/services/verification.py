@@ -195,6 +195,7 @@ def verify_online(
                 "(e.g. Sites.Read.All)",
             )
         if not SITE_READ_ROLES & set(summary["roles"]):
+            state["selected_only"] = "Sites.Selected" in summary["roles"]
             raise _Warn(f"roles {', '.join(summary['roles'])}: none lets the app list all sites", summary)
         return f"roles: {', '.join(summary['roles'])}; credential: {summary['credential']}", summary, None
 
@@ -256,6 +257,12 @@ def verify_online(
 
     def check_sites():
         address = current_address()
+        if state.get("selected_only"):
+            raise _Warn(
+                "the app has Sites.Selected: it cannot list the tenant's sites, only open the sites granted to it "
+                "(grant one with 'spkit grant-site')",
+                {"site_collections": None},
+            )
         counted = count_sites(
             session,
             cloud.graph_url,
@@ -288,9 +295,18 @@ def verify_online(
     def check_sharepoint():
         address = current_address()
         counted = state.get("sites")
-        site_url = counted.sample[0].url if counted and counted.sample else address.sharepoint_url
+        site_url = address.site_url or (counted.sample[0].url if counted and counted.sample else None)
+        site_url = site_url or address.sharepoint_url
         token = state["auth"].acquire(address.sharepoint_url, "SharePoint token")
-        web = get_web(session, site_url, token.token)
+        try:
+            web = get_web(session, site_url, token.token)
+        except AuthorizationError as error:
+            if state.get("selected_only") and error.code == "SPO_ACCESS_DENIED":
+                error.fix = (
+                    f"the app has Sites.Selected: grant it this site with 'spkit grant-site --site {site_url}', "
+                    "or name a granted site in sharepoint_url"
+                )
+            raise
         facts = {
             "site": site_url,
             "title": web.get("Title"),
