@@ -27,7 +27,7 @@ from ..services.registration import (
     wait_for_consent,
 )
 from ..services.target import Target, target_from_options, target_from_profile
-from ..services.verification import verify_online
+from ..services.verification import verify_profile
 from .render import step_line
 
 
@@ -315,7 +315,7 @@ def run_register(args: argparse.Namespace) -> int:
     # Configuration, the wizard's last step: try the new registration for real.
     profile = profile_from_dict(data, source="registration result")
     print(f"Verifying '{profile.name}'", flush=True)
-    verified = verify_online(profile, progress=lambda step: print(step_line(step), flush=True))
+    verified = verify_profile(profile, progress=lambda step: print(step_line(step), flush=True))
     print(verified.summary_line())
     return 0 if verified.passed else 1
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..models.profile import load_profile
-from ..services.verification import verify_online
+from ..services.verification import verify_profile
 from .render import result_text, step_line
 
 
@@ -43,11 +43,12 @@ def run(args: argparse.Namespace) -> int:
     for warning in profile.warnings:
         print(f"spkit: warning: {warning}", file=sys.stderr)
     if args.json:
-        result = verify_online(profile)
+        result = verify_profile(profile)
         print(json.dumps(result.to_dict(), indent=2))
     else:
-        print(f"Verifying '{profile.name}' ({profile.kind}, {profile.cloud_obj.display_name})", flush=True)
-        result = verify_online(profile, progress=lambda step: print(step_line(step), flush=True))
+        where = profile.cloud_obj.display_name if profile.kind == "online" else profile.server.url
+        print(f"Verifying '{profile.name}' ({profile.kind}, {where})", flush=True)
+        result = verify_profile(profile, progress=lambda step: print(step_line(step), flush=True))
         print(result.summary_line())
     return 0 if result.passed else 1
 

@@ -13,7 +13,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Union
 
 import yaml
 
@@ -23,6 +23,9 @@ from spkit.models.card import load_card
 from spkit.models.certificates import CERTIFICATE_EXTENSIONS, normalise_thumbprint
 from spkit.models.clouds import GLOBAL, Cloud, canonical_cloud_name, get_cloud, sandbox_cloud
 from spkit.models.secrets import REFERENCE_FORMS, SecretRef, parse_secret_ref
+
+if TYPE_CHECKING:
+    from spkit.models.onprem_profile import OnpremProfile
 
 ONLINE_KEYS = (
     "name",
@@ -108,6 +111,7 @@ class CertificateThumbprintCredential:
 
 
 Credential = ClientSecretCredential | CertificateFileCredential | CertificateThumbprintCredential
+Profile = Union["OnlineProfile", "OnpremProfile"]
 
 
 @dataclass(frozen=True)
@@ -206,7 +210,7 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def load_profile(path: str | Path) -> OnlineProfile:
+def load_profile(path: str | Path) -> Profile:
     """Load a profile from a YAML parameters file; relative paths inside are relative to the file."""
     file = Path(path).expanduser()
     source = str(file)
@@ -362,9 +366,7 @@ def _check_keys(builder: _Builder, mapping: dict[str, Any], known: tuple[str, ..
             )
 
 
-def profile_from_dict(
-    data: Any, *, source: str = "<dict>", base_dir: str | Path | None = None
-) -> OnlineProfile:
+def profile_from_dict(data: Any, *, source: str = "<dict>", base_dir: str | Path | None = None) -> Profile:
     """Validate plain data (from YAML, the wizard or the store) into a profile."""
     base = Path(base_dir).expanduser() if base_dir is not None else Path.cwd()
     builder = _Builder({}, source, base.resolve())
@@ -386,17 +388,17 @@ def profile_from_dict(
     kind = data.get("kind")
     if isinstance(kind, str) and kind.strip().lower() in ("onprem", "on-prem", "on-premises"):
         # Checked before the keys: an on-premises profile has keys an online one does not.
-        raise builder.fail(
-            "kind",
-            "on-premises profiles are not supported yet (only kind: online)",
-            "use kind: online for SharePoint Online",
-            code="PROFILE_KIND_UNSUPPORTED",
-        )
+        from .onprem_profile import build_onprem
+
+        return build_onprem(builder)
     _check_keys(builder, data, ONLINE_KEYS)
     kind = builder.required("kind").lower()
     if kind != "online":
         raise builder.fail(
-            "kind", f"must be online or onprem, not '{kind}'", "use kind: online", code="PROFILE_KIND_INVALID"
+            "kind",
+            f"must be online or onprem, not '{kind}'",
+            "use kind: online (SharePoint Online) or kind: onprem (SharePoint Server)",
+            code="PROFILE_KIND_INVALID",
         )
     for key in REQUIRED_KEYS:
         builder.required(key)

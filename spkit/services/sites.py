@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..models.profile import OnlineProfile
+from ..models.profile import Profile
 from .auth import AppAuthenticator
 from .connection import app_credential, session_for_profile
 from .discovery import discover_tenant
@@ -13,8 +13,15 @@ from .enumeration import SiteInfo, iter_sites
 
 
 @contextmanager
-def open_site_listing(profile: OnlineProfile, page_size: int | None = None) -> Iterator[Iterator[SiteInfo]]:
+def open_site_listing(profile: Profile, page_size: int | None = None) -> Iterator[Iterator[SiteInfo]]:
     """A context whose value iterates every site collection (OneDrive included, flagged) lazily."""
+    if profile.kind == "onprem":
+        from .onprem.search import iter_site_collections
+        from .onprem.session import session_for_onprem
+
+        with session_for_onprem(profile) as session:
+            yield iter_site_collections(session, profile.server.url, profile.account.text)
+        return
     cloud, address = profile.cloud_obj, profile.address
     with session_for_profile(profile) as session:
         tenant = discover_tenant(session, cloud, profile.tenant_id or cloud.initial_domain(address.tenant))

@@ -3,82 +3,23 @@ fails, the diagnosis; a step whose prerequisite failed is skipped with the reaso
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..errors import AuthorizationError, CloudError, Diagnosis, ServiceError, SpkitError
+from ..errors import AuthorizationError, CloudError, ServiceError, SpkitError
 from ..models.address import parse_sharepoint_address
-from ..models.profile import OnlineProfile
-from ..models.results import StepResult, StepStatus, VerificationResult
+from ..models.profile import OnlineProfile, Profile
+from ..models.results import VerificationResult
 from .auth import AccessToken, AppAuthenticator
 from .connection import app_credential, session_for_profile
 from .discovery import discover_tenant
 from .enumeration import count_sites
 from .graph_client import GraphClient, path_segment
 from .sharepoint_rest import get_web
+from .steps import Progress, StepRunner, Warn
 from .tokens import summarise_claims
 
 SITE_READ_ROLES = {"Sites.Read.All", "Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All"}
-
-Progress = Callable[[StepResult], None]
-
-
-class _Warn(Exception):
-    """Raised inside a step to end it with a warning after it did its work."""
-
-    def __init__(self, detail: str, facts: dict[str, Any] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.facts = facts or {}
-
-
-class StepRunner:
-    """Runs steps in order, recording each in a VerificationResult and telling ``progress``."""
-
-    def __init__(self, result: VerificationResult, progress: Progress | None = None) -> None:
-        self.result = result
-        self.progress = progress
-        self.usable: set[str] = set()  # steps that passed or warned: later steps may build on them
-
-    def _record(self, step: StepResult) -> None:
-        self.result.add(step)
-        if step.status in (StepStatus.PASSED, StepStatus.WARNING):
-            self.usable.add(step.step)
-        if self.progress:
-            self.progress(step)
-
-    def run(
-        self,
-        step: str,
-        title: str,
-        work: Callable[[], tuple[str, dict[str, Any], Any]],
-        needs: tuple[str, ...] = (),
-    ) -> Any:
-        missing = [n for n in needs if n not in self.usable]
-        if missing:
-            self._record(StepResult(step, title, StepStatus.SKIPPED, f"skipped: needs {', '.join(missing)}"))
-            return None
-        started = time.perf_counter()
-        value, facts, diagnosis = None, {}, None
-        try:
-            detail, facts, value = work()
-            status = StepStatus.PASSED
-        except _Warn as warning:
-            detail, facts, status = warning.detail, warning.facts, StepStatus.WARNING
-        except SpkitError as error:
-            detail, status, diagnosis = error.summary, StepStatus.FAILED, error.diagnosis
-        except Exception as error:  # a bug in one step must not hide the results of the others
-            diagnosis = Diagnosis(
-                code="INTERNAL_ERROR",
-                summary=f"{title}: unexpected {type(error).__name__}",
-                evidence=str(error)[:300],
-                fix="report this as a bug in spkit, with the output of 'spkit --debug verify ...'",
-            )
-            detail, status = diagnosis.summary, StepStatus.FAILED
-        self._record(StepResult(step, title, status, detail, time.perf_counter() - started, diagnosis, facts))
-        return value
 
 
 def verify_online(
@@ -119,7 +60,7 @@ def verify_online(
             notes.append(f"'{address.tenant}' was guessed from a custom domain; it is confirmed by discovery")
         detail = f"{address.sharepoint_url} (admin center {address.admin_url})"
         if notes:
-            raise _Warn(detail + "; " + "; ".join(notes), facts)
+            raise Warn(detail + "; " + "; ".join(notes), facts)
         return detail, facts, None
 
     def check_discovery():
@@ -134,7 +75,7 @@ def verify_online(
                 owner = discover_tenant(session, cloud, initial)
             except SpkitError as error:
                 if address.needs_confirmation:
-                    raise _Warn(
+                    raise Warn(
                         f"tenant {found.tenant_id}; the guessed name '{address.tenant}' is not a tenant "
                         f"({error.code}); confirm the SharePoint name after sign-in",
                         facts,
@@ -177,9 +118,7 @@ def verify_online(
         state["graph_token"] = token
         detail = f"Graph token for {profile.client_id} with a {credential.kind}"
         if credential.warnings:
-            raise _Warn(
-                detail + "; " + "; ".join(credential.warnings), {"credential": credential.description}
-            )
+            raise Warn(detail + "; " + "; ".join(credential.warnings), {"credential": credential.description})
         return detail, {"credential": credential.description}, token
 
     def check_claims():
@@ -196,7 +135,7 @@ def verify_online(
             )
         if not SITE_READ_ROLES & set(summary["roles"]):
             state["selected_only"] = "Sites.Selected" in summary["roles"]
-            raise _Warn(f"roles {', '.join(summary['roles'])}: none lets the app list all sites", summary)
+            raise Warn(f"roles {', '.join(summary['roles'])}: none lets the app list all sites", summary)
         return f"roles: {', '.join(summary['roles'])}; credential: {summary['credential']}", summary, None
 
     def fresh_graph_token() -> str:  # MSAL's cache answers until the token nears expiry, then renews it
@@ -209,7 +148,7 @@ def verify_online(
                 "/sites/root", "reading the tenant's root site", params={"$select": "webUrl,siteCollection"}
             )
         except AuthorizationError as error:
-            raise _Warn(
+            raise Warn(
                 f"cannot confirm the SharePoint name '{address.tenant}': {error.summary}",
                 {"evidence": error.evidence},
             ) from error
@@ -223,7 +162,7 @@ def verify_online(
         if real.tenant != address.tenant:
             state["address"] = real
             result.facts.update({"sharepoint_url": real.sharepoint_url, "admin_url": real.admin_url})
-            raise _Warn(
+            raise Warn(
                 f"the tenant's SharePoint name is '{real.tenant}', not '{address.tenant}' (guessed from what was "
                 f"typed); continuing with {real.sharepoint_url} — correct sharepoint_url in the profile",
                 facts,
@@ -240,7 +179,7 @@ def verify_online(
                 params={"$select": "userPrincipalName,displayName,accountEnabled"},
             )
         except AuthorizationError as error:
-            raise _Warn(
+            raise Warn(
                 f"cannot check that {upn} exists: the app may not read users (User.Read.All)",
                 {"evidence": error.evidence},
             ) from error
@@ -258,7 +197,7 @@ def verify_online(
     def check_sites():
         address = current_address()
         if state.get("selected_only"):
-            raise _Warn(
+            raise Warn(
                 "the app has Sites.Selected: it cannot list the tenant's sites, only open the sites granted to it "
                 "(grant one with 'spkit grant-site')",
                 {"site_collections": None},
@@ -282,7 +221,7 @@ def verify_online(
         }
         result.facts.update({"site_collections": counted.regular, "onedrive_sites": counted.personal})
         if counted.total == 0:
-            raise _Warn("Graph listed no sites at all (is this the right tenant?)", facts)
+            raise Warn("Graph listed no sites at all (is this the right tenant?)", facts)
         return (
             (
                 f"{counted.regular} site collections and {counted.personal} OneDrive sites "
@@ -323,7 +262,7 @@ def verify_online(
         except AuthorizationError as error:
             if error.code != "SPO_ACCESS_DENIED":
                 raise
-            raise _Warn(
+            raise Warn(
                 f"{address.admin_url} answered, but these permissions do not open the admin center "
                 "(it needs SharePoint Sites.FullControl.All)",
                 {"admin_url": address.admin_url, "evidence": error.evidence},
@@ -341,3 +280,14 @@ def verify_online(
         runner.run("sharepoint", "Connect to a site (SharePoint REST)", check_sharepoint, needs=("token",))
         runner.run("admin_center", "SharePoint admin center", check_admin_center, needs=("sharepoint",))
     return result
+
+
+def verify_profile(
+    profile: Profile, *, progress: Progress | None = None, **options: Any
+) -> VerificationResult:
+    """Verify any profile: Online or on-premises, by its kind."""
+    if profile.kind == "onprem":
+        from .onprem.verification import verify_onprem
+
+        return verify_onprem(profile, progress=progress)  # type: ignore[arg-type]
+    return verify_online(profile, progress=progress, **options)  # type: ignore[arg-type]

@@ -413,11 +413,11 @@ def test_bad_name(tmp_path, name):
     _reject(tmp_path, _base(name=name), "name")
 
 
-def test_onprem_is_honestly_not_supported_yet(tmp_path):
+def test_onprem_keys_are_checked_as_onprem_keys(tmp_path):
     err = _reject(
-        tmp_path, {"name": "farm", "kind": "onprem", "server_url": "https://sp.contoso.local"}, "kind"
+        tmp_path, {"name": "farm", "kind": "onprem", "server_url": "https://sp.contoso.local"}, "server_url"
     )
-    assert "not supported yet" in str(err)
+    assert "sharepoint_url" in str(err)  # the closest on-premises key is suggested
 
 
 def test_unknown_kind(tmp_path):

@@ -1,0 +1,1 @@
+"""On-premises SharePoint Server: NTLM sessions, REST, search enumeration and verification."""
