@@ -205,6 +205,11 @@ class SecretRef:
                 "a sandbox reference needs the sandbox card",
                 "use the profile's sandbox: card (cloud: sandbox)",
             )
+        farm = next(
+            (f for f in card.get("farms") or [] if str(f.get("name", "")).lower() == tenant_ref.lower()), None
+        )
+        if farm is not None:
+            return self._from_sandbox_farm(farm, name)
         try:
             tenant = card_tenant(card, tenant_ref)
         except InputError as exc:
@@ -233,6 +238,16 @@ class SecretRef:
         if not password:
             raise self._error(f"sandbox user '{name}' has no password", "name another user")
         return str(password)
+
+    def _from_sandbox_farm(self, farm: dict[str, Any], name: str) -> str:
+        """A farm user's password, by UPN, DOMAIN\\user or sAMAccountName."""
+        wanted = name.lower()
+        for user in farm.get("users") or []:
+            names = {str(user.get(k, "")).lower() for k in ("upn", "logon", "sam_account_name")}
+            if wanted in names and user.get("password"):
+                return str(user["password"])
+        known = ", ".join(str(u.get("upn")) for u in farm.get("users") or []) or "none"
+        raise self._error(f"sandbox farm '{farm.get('name')}' has no user '{name}'", f"name one of: {known}")
 
 
 def parse_secret_ref(text: str, *, field: str, base_dir: str | Path | None = None) -> SecretRef:
