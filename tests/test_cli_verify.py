@@ -136,7 +136,8 @@ def test_sample_parameters_files_verify_against_a_sandbox(tmp_path, sandbox_stat
     outcomes = {}
     for path in sorted((tmp_path / "parameters").glob("*.yaml")):
         outcomes[path.stem] = spkit_cli("verify", str(path)).returncode
-    assert outcomes == {"contoso-certificate": 0, "contoso-pfx": 0, "contoso-secret": 1}
+    # fabrikam-onprem verifies against the sandbox's on-premises farm (NTLM, search, Central Administration)
+    assert outcomes == {"contoso-certificate": 0, "contoso-pfx": 0, "contoso-secret": 1, "fabrikam-onprem": 0}
 
 
 def test_missing_profile_file_is_bad_input(tmp_path):

@@ -46,6 +46,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="seconds before a new application consent shows in tokens (default 3, like Entra's propagation)",
     )
     start.add_argument(
+        "--extended-protection",
+        choices=("off", "required"),
+        default=None,
+        help="Extended Protection (channel binding) on every HTTPS farm, whatever the scenario says",
+    )
+    start.add_argument(
         "--detach", action="store_true", help="run in the background and return once it answers"
     )
     start.set_defaults(handler=_start)
@@ -78,6 +84,7 @@ def _options(args: argparse.Namespace) -> runner.SandboxOptions:
         throttle=args.throttle,
         latency_ms=args.latency,
         consent_delay_s=args.consent_delay,
+        extended_protection=args.extended_protection,
     )
 
 

@@ -12,7 +12,10 @@ from typing import Any
 
 from ..fileio import atomic_write_json as write_json
 from .identity.first_party import card_entries as public_client_entries
-from .state import App, SandboxState, Tenant
+from .state import ALL, App, Farm, FarmUser, SandboxState, Tenant
+
+# Farms with more site collections than this list only counts per user on the card, not every URL.
+CARD_SITE_URLS_MAX = 1000
 
 CARD_VERSION = 1
 CARD_NAME = "sandbox.json"
@@ -69,6 +72,55 @@ def _tenant_entry(tenant: Tenant, state: SandboxState, state_dir: Path) -> dict[
     }
 
 
+def _farm_user_entry(farm: Farm, user: FarmUser) -> dict[str, Any]:
+    from .farm.models import can_read, is_site_admin
+
+    admin = [farm.site_url(s) for s in farm.sites if is_site_admin(user, s)]
+    readable = [farm.site_url(s) for s in farm.sites if can_read(user, s)]
+    listed = len(farm.sites) <= CARD_SITE_URLS_MAX
+    return {
+        "upn": user.upn,
+        "domain": farm.netbios_domain,
+        "sam_account_name": user.sam_account_name,
+        "logon": farm.logon_name(user),  # DOMAIN\user
+        "display_name": user.display_name,
+        "password": user.password,
+        "enabled": user.enabled,
+        "farm_admin": user.farm_admin,
+        # "all", "some" or "none" of the web application's site collections
+        "site_collection_admin": (
+            "all" if ALL in user.admin_of or len(admin) == len(farm.sites) else "some" if admin else "none"
+        ),
+        "web_application_policy": user.web_application_policy,  # none | full_read | full_control
+        "admin_site_count": len(admin),
+        "readable_site_count": len(readable),  # what search returns to the user (0 when disabled)
+        "admin_site_urls": admin if listed else None,
+        "readable_site_urls": readable if listed else None,
+    }
+
+
+def _farm_entry(farm: Farm) -> dict[str, Any]:
+    return {
+        "name": farm.name,
+        "url": farm.url,
+        "central_admin_url": farm.central_admin_url,
+        "central_admin_port": farm.central_admin_port,
+        "central_admin": farm.central_admin,  # open | closed (connection refused)
+        "scheme": farm.scheme,
+        "host": farm.host,
+        "netbios_domain": farm.netbios_domain,
+        "dns_domain": farm.dns_domain,
+        "version": farm.version,
+        "build": farm.build,
+        "team_services_version": farm.team_services_version,
+        "authentication": ["Negotiate", "NTLM"],
+        "extended_protection": farm.extended_protection,  # off | required
+        "site_count": len(farm.sites),
+        "personal_site_count": farm.sites.personal_count,
+        "users": [_farm_user_entry(farm, u) for u in farm.users.values()],
+    }
+
+
 def build_card(
     state: SandboxState,
     *,
@@ -100,7 +152,8 @@ def build_card(
         "tenants": [_tenant_entry(t, state, state_dir) for t in state.tenants.values()],
         # Microsoft's first-party public clients, present in every tenant (device code flow, ROPC).
         "public_clients": public_client_entries(),
-        "farms": [],
+        # On-premises SharePoint Server farms; their host:port entries are in connect_to (extra_hosts).
+        "farms": [_farm_entry(f) for f in state.farms.values()],
     }
 
 

@@ -46,6 +46,8 @@ class SandboxOptions:
     throttle: float = 0.0
     latency_ms: int = 0
     consent_delay_s: float = 3.0
+    # Overrides every HTTPS farm's scenario setting: "off" or "required" (None: as the scenario says).
+    extended_protection: str | None = None
 
     def validate(self) -> None:
         """Bad arguments are bad input (``SandboxInputError``, exit 2), found before anything starts."""
@@ -59,13 +61,18 @@ class SandboxOptions:
             raise SandboxInputError(f"--latency must be 0..60000 ms, not {self.latency_ms}")
         if not 0.0 <= self.consent_delay_s <= 600.0:
             raise SandboxInputError(f"--consent-delay must be 0..600 s, not {self.consent_delay_s}")
+        if self.extended_protection not in (None, "off", "required"):
+            raise SandboxInputError(
+                f"--extended-protection is off or required, not {self.extended_protection!r}"
+            )
 
 
 class RunningSandbox:
     """A sandbox serving in this process (background threads). Use as a context manager or ``stop()``."""
 
     def __init__(self, options: SandboxOptions) -> None:
-        from . import graph, identity, sharepoint
+        from . import farm, graph, identity, sharepoint
+        from .farm.ntlm import activate_environment
 
         options.validate()
         self.options = options
@@ -78,13 +85,19 @@ class RunningSandbox:
         )
         self.state.consent_delay_s = options.consent_delay_s
         build_state(scenario, state_dir, sites=options.sites, state=self.state)
+        if options.extended_protection:
+            for each in self.state.farms.values():
+                if each.scheme == "https":
+                    each.extended_protection = options.extended_protection
         from .scenario import CredentialVault
 
         self.tokens = TokenService(CredentialVault(state_dir).signing_key(), self.state.authority_host)
-        services = [m.make_service(self.state, self.tokens) for m in (identity, graph, sharepoint)]
+        services = [m.make_service(self.state, self.tokens) for m in (identity, graph, sharepoint, farm)]
         self.dispatcher = Dispatcher(self.state, services)
         ca = ensure_ca(state_dir)
-        cert, key = issue_server_certificate(ca, self.state.hostnames(), state_dir)
+        cert, key = issue_server_certificate(
+            ca, self.state.hostnames() + self.state.farm_hostnames(), state_dir
+        )
         try:
             listener = Listener(self.dispatcher, port=options.port, cert_path=cert, key_path=key)
         except OSError as exc:
@@ -94,6 +107,16 @@ class RunningSandbox:
                 fix="give another --port, or 0 for a free one",
             ) from exc
         self.listener = listener.start()
+        try:
+            self.farm_endpoints = farm.open_endpoints(
+                self.state, cert, key, self.listener.address, self.listener.port
+            )
+        except BaseException:
+            self.listener.stop()
+            raise
+        if self.state.ntlm_user_file is not None:
+            # NTLM_USER_FILE and LM_COMPAT_LEVEL=5 for this process (pyspnego's acceptor reads them)
+            activate_environment(self.state.ntlm_user_file)
         self.card = build_card(
             self.state,
             state_dir=state_dir,
@@ -101,11 +124,17 @@ class RunningSandbox:
             address=self.listener.address,
             port=self.listener.port,
             pid=os.getpid(),
+            extra_hosts=self.farm_endpoints.connect_to,
         )
         self.card_path = write_card(state_dir, self.card)
 
     def stop(self) -> None:
+        from .farm.ntlm import release_environment
+
         self.listener.stop()
+        self.farm_endpoints.stop()
+        if self.state.ntlm_user_file is not None:
+            release_environment(self.state.ntlm_user_file)
         try:
             card = json.loads(self.card_path.read_text("utf-8"))
             if card.get("pid") == os.getpid() and card.get("connect_to") == self.card["connect_to"]:
@@ -261,6 +290,8 @@ def start_detached(options: SandboxOptions, timeout_s: float = 60.0) -> dict[str
     ]
     if options.sites is not None:
         args += ["--sites", str(options.sites)]
+    if options.extended_protection is not None:
+        args += ["--extended-protection", options.extended_protection]
     if options.scenario is not None:
         args += ["--scenario", str(options.scenario.resolve())]
     out = open(options.state_dir / "sandbox.out", "ab")  # noqa: SIM115 - handed to the child

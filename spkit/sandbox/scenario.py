@@ -11,6 +11,7 @@ import json
 import re
 import secrets as random_secrets
 import string
+import uuid
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -24,12 +25,58 @@ from ..errors import SandboxInputError
 from ..fileio import atomic_write as write_private
 from ..fileio import atomic_write_json as write_json
 from .access_tokens import SigningKey, new_signing_key
-from .state import App, ClientSecret, KeyCredential, SandboxState, SiteCatalog, Tenant, User, stable_guid
+from .state import (
+    ALL,
+    FARM_BUILDS,
+    FARM_DEPARTMENTS,
+    FARM_SPECIAL_GROUPS,
+    App,
+    ClientSecret,
+    Farm,
+    FarmSiteCatalog,
+    FarmUser,
+    KeyCredential,
+    SandboxState,
+    SiteCatalog,
+    Tenant,
+    User,
+    stable_guid,
+)
 
 _KNOWN_TENANT_KEYS = {"name", "display_name", "domains", "sites", "personal_sites", "users", "apps"}
 _KNOWN_USER_KEYS = {"upn", "display_name", "roles", "mfa", "app_password", "enabled", "conditional_access"}
 _KNOWN_APP_KEYS = {"name", "secret", "certificate", "granted"}
 _MAX_SITES = 10_000_000
+_KNOWN_FARM_KEYS = {
+    "name",
+    "host",
+    "netbios_domain",
+    "dns_domain",
+    "version",
+    "scheme",
+    "central_admin",
+    "central_admin_port",
+    "extended_protection",
+    "sites",
+    "personal_sites",
+    "users",
+}
+_KNOWN_FARM_USER_KEYS = {
+    "sam_account_name",
+    "upn",
+    "display_name",
+    "enabled",
+    "farm_admin",
+    "site_collection_admin",
+    "read",
+    "web_application_policy",
+}
+_MAX_FARM_SITES = 100_000
+_FARM_GROUPS = frozenset(FARM_DEPARTMENTS + FARM_SPECIAL_GROUPS)
+_SAM_FORBIDDEN = set('"/\\[]:;|=,+*?<>@')  # AD's forbidden sAMAccountName characters (and '@')
+_HOST = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+_NETBIOS = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,14}")
+_BUILD = re.compile(r"16\.0\.\d{4,5}\.\d{1,5}")
 _APP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}")  # it names files in the state directory
 
 
@@ -68,6 +115,19 @@ def load_scenario(path: Path | None) -> dict[str, Any]:
         if name in names:
             raise _bad(f"tenant {name!r} is named twice")
         names.add(name)
+    seen: dict[str, set[str]] = {"name": set(), "host": set(), "domain": set()}
+    for farm in _list(data, "farms", where):
+        _check_farm(farm)
+        for kind, value in (
+            ("name", farm["name"].lower()),
+            ("host", _farm_host(farm)),
+            ("domain", _farm_netbios(farm).upper()),
+        ):
+            if value in seen[kind]:
+                raise _bad(
+                    f"farm {farm['name']}: another farm has the {kind} {value!r} (each farm has its own)"
+                )
+            seen[kind].add(value)
     return data
 
 
@@ -106,6 +166,107 @@ def _check_tenant(tenant: Any) -> None:
         if app.get("secret") not in (None, "none", "valid", "expired"):
             raise _bad(f"app {app_name}: 'secret' must be valid, expired or none")
         _check_strings(app, "granted", f"app {app_name}")
+
+
+def _farm_host(farm: dict) -> str:
+    return str(farm.get("host") or f"sharepoint.{farm['name']}.localhost").lower()
+
+
+def _farm_netbios(farm: dict) -> str:
+    return str(farm.get("netbios_domain") or farm["name"][:15]).upper()
+
+
+def _farm_choice(farm: dict, key: str, default: str, allowed: tuple[str, ...]) -> str:
+    """A farm's enumerated setting. YAML reads a bare ``off`` as false (and ``on`` as true)."""
+    value = farm.get(key, default)
+    if isinstance(value, bool) and key == "extended_protection":
+        value = "required" if value else "off"
+    if value not in allowed:
+        raise _bad(f"farm {farm['name']}: '{key}' is one of {', '.join(allowed)}, not {value!r}")
+    return str(value)
+
+
+def _farm_version(farm: dict) -> tuple[str, str]:
+    """(version label, full build) from ``version``: 2016, 2019, SE, or a build like 16.0.10417.20018."""
+    value = str(farm.get("version", "2019")).strip()
+    label = value.upper() if value.upper() == "SE" else value
+    if label in FARM_BUILDS:
+        return label, FARM_BUILDS[label]
+    if _BUILD.fullmatch(value):
+        return value, value
+    raise _bad(
+        f"farm {farm['name']}: 'version' is 2016, 2019, SE or a build like 16.0.10337.12109, not {value!r}"
+    )
+
+
+def _farm_groups(value: Any, key: str, who: str) -> frozenset[str]:
+    """``all``, ``none`` or a list of site collection groups (departments, portal, mysite, personal)."""
+    if value in (None, "none", False):
+        return frozenset()
+    if value in ("all", True):
+        return frozenset({ALL})
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _bad(f"farm user {who}: '{key}' is all, none or a list of site groups")
+    unknown = sorted({v.lower() for v in value} - _FARM_GROUPS)
+    if unknown:
+        raise _bad(
+            f"farm user {who}: unknown site group(s) {unknown} in '{key}'; known: {sorted(_FARM_GROUPS)}"
+        )
+    return frozenset(v.lower() for v in value)
+
+
+def _check_farm(farm: Any) -> None:
+    _check_keys(farm, _KNOWN_FARM_KEYS, "farm")
+    name = farm.get("name")
+    if not isinstance(name, str) or not name.isascii() or not name.isalnum():
+        raise _bad("every farm needs a 'name' of letters and digits")
+    if not _HOST.fullmatch(_farm_host(farm)):
+        raise _bad(f"farm {name}: 'host' must be a DNS name like sharepoint.{name}.localhost")
+    if not _NETBIOS.fullmatch(_farm_netbios(farm)):
+        raise _bad(f"farm {name}: 'netbios_domain' is 1 to 15 letters, digits or '-'")
+    dns_domain = str(farm.get("dns_domain") or f"{name}.local").lower()
+    if not _HOST.fullmatch(dns_domain):
+        raise _bad(f"farm {name}: 'dns_domain' must be a DNS name like {name}.local")
+    _farm_version(farm)
+    scheme = _farm_choice(farm, "scheme", "https", ("https", "http"))
+    _farm_choice(farm, "central_admin", "open", ("open", "closed"))
+    if (
+        _farm_choice(farm, "extended_protection", "off", ("off", "required")) == "required"
+        and scheme == "http"
+    ):
+        raise _bad(f"farm {name}: Extended Protection binds to the TLS channel: it needs scheme https")
+    _check_int(farm, "central_admin_port", 1, 65535, f"farm {name}")
+    if farm.get("central_admin_port") in (80, 443):
+        raise _bad(f"farm {name}: 'central_admin_port' must differ from the web application's port")
+    _check_int(farm, "sites", 1, _MAX_FARM_SITES, f"farm {name}")
+    sites = int(farm.get("sites", 60))
+    _check_int(farm, "personal_sites", 0, max(sites - 2, 0), f"farm {name} (at most sites - 2)")
+    sams: set[str] = set()
+    for user in _list(farm, "users", f"farm {name}"):
+        _check_keys(user, _KNOWN_FARM_USER_KEYS, f"user of farm {name}")
+        sam = user.get("sam_account_name")
+        if (
+            not isinstance(sam, str)
+            or not 1 <= len(sam) <= 20
+            or set(sam) & _SAM_FORBIDDEN
+            or sam.strip() != sam
+            or sam.lower() in sams
+        ):
+            raise _bad(
+                f"farm {name}: every user needs a distinct 'sam_account_name' of 1 to 20 characters "
+                'without " / \\ [ ] : ; | = , + * ? < > @'
+            )
+        sams.add(sam.lower())
+        upn = user.get("upn")
+        if upn is not None and (not isinstance(upn, str) or upn.count("@") != 1 or len(upn) > 1024):
+            raise _bad(f"farm user {sam}: 'upn' must look like name@dns.suffix")
+        for key in ("enabled", "farm_admin"):
+            if not isinstance(user.get(key, False), bool):
+                raise _bad(f"farm user {sam}: '{key}' is true or false")
+        _farm_groups(user.get("site_collection_admin"), "site_collection_admin", sam)
+        _farm_groups(user.get("read"), "read", sam)
+        if user.get("web_application_policy", "none") not in ("none", "full_read", "full_control"):
+            raise _bad(f"farm user {sam}: 'web_application_policy' is none, full_read or full_control")
 
 
 def _list(item: dict, key: str, what: str) -> list:
@@ -214,8 +375,61 @@ def build_state(
     now = datetime.now(UTC)
     for spec in scenario["tenants"]:
         state.add_tenant(_build_tenant(spec, state, vault, now, sites))
+    for spec in scenario.get("farms") or []:
+        state.add_farm(_build_farm(spec, vault))
+    if state.farms:
+        from .farm.ntlm import write_user_file
+
+        state.ntlm_user_file = write_user_file(state_dir, state.farms.values())
     vault.save()
     return state, vault
+
+
+def _domain_sid(farm_id: str) -> str:
+    """A domain SID (S-1-5-21-a-b-c) derived from the farm, stable across runs."""
+    raw = uuid.UUID(farm_id).int
+    parts = [(raw >> shift) & 0xFFFFFFFF for shift in (0, 32, 64)]
+    return "S-1-5-21-" + "-".join(str(p) for p in parts)
+
+
+def _build_farm(spec: dict[str, Any], vault: CredentialVault) -> Farm:
+    name = spec["name"].lower()
+    farm_id = stable_guid("farm", name)
+    netbios = _farm_netbios(spec)
+    dns_domain = str(spec.get("dns_domain") or f"{name}.local").lower()
+    version, build = _farm_version(spec)
+    domain_sid = _domain_sid(farm_id)
+    users: dict[str, FarmUser] = {}
+    for rid, u in enumerate(spec.get("users") or [], start=1105):
+        sam = u["sam_account_name"]
+        users[sam.lower()] = FarmUser(
+            sam_account_name=sam,
+            upn=str(u.get("upn") or f"{sam}@{dns_domain}").lower(),
+            display_name=u.get("display_name") or sam,
+            password=vault.value(f"farms/{name}/users/{sam.lower()}/password", _password),
+            sid=f"{domain_sid}-{rid}",
+            enabled=bool(u.get("enabled", True)),
+            farm_admin=bool(u.get("farm_admin", False)),
+            admin_of=_farm_groups(u.get("site_collection_admin"), "site_collection_admin", sam),
+            reads=_farm_groups(u.get("read"), "read", sam),
+            web_application_policy=u.get("web_application_policy", "none"),
+        )
+    total = int(spec.get("sites", 60))
+    return Farm(
+        name=name,
+        farm_id=farm_id,
+        host=_farm_host(spec),
+        scheme=_farm_choice(spec, "scheme", "https", ("https", "http")),
+        netbios_domain=netbios,
+        dns_domain=dns_domain,
+        version=version,
+        build=build,
+        central_admin_port=int(spec.get("central_admin_port", 2016)),
+        central_admin=_farm_choice(spec, "central_admin", "open", ("open", "closed")),
+        extended_protection=_farm_choice(spec, "extended_protection", "off", ("off", "required")),
+        users=users,
+        sites=FarmSiteCatalog(name, farm_id, total, int(spec.get("personal_sites", 5)), version),
+    )
 
 
 def _build_tenant(

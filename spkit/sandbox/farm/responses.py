@@ -1,0 +1,616 @@
+"""The farm's services: the web application and Central Administration of on-premises SharePoint Server,
+each behind IIS Windows authentication (Negotiate/NTLM, ``ntlm.py``).
+
+One ``FarmService`` answers one role for some farms: ``web`` (the web applications of the HTTPS farms on the
+main listener, or one plain-HTTP farm's on its own listener) or ``central_admin`` (one farm's Central
+Administration on its own listener, at the port of its URL). A listener's dispatcher holds only the services
+that belong on it, so Central Administration is not reachable through the web application's port.
+
+Every request is authenticated first (IIS runs before SharePoint): 401 with ``WWW-Authenticate: Negotiate``
+and ``NTLM``, then the handshake on the connection. SharePoint's REST layer then answers in the OData flavour
+of ``Accept`` (verbose, nometadata, minimalmetadata; SharePoint Server's ``/_api`` is OData v3, so the v4
+``odata.metadata=`` forms are answered as their v3 counterparts [unsure]).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..http import Request, Response, Route
+from ..sharepoint.models import select
+from ..sharepoint.responses import odata_mode
+from ..state import Farm, FarmSite, FarmUser, SandboxState, stable_guid
+from . import models, urls
+from .exceptions import (
+    UNAUTHORIZED_BODY,
+    FileNotFound,
+    InternalError,
+    InvalidClientQuery,
+    MethodNotAllowed,
+    SharePointError,
+)
+from .ntlm import NtlmGate, Outcome
+
+log = logging.getLogger("spkit.sandbox.farm")
+
+_CONTENT_TYPES = {
+    "verbose": "application/json;odata=verbose;charset=utf-8",
+    "nometadata": "application/json;odata=nometadata;streaming=true;charset=utf-8",
+    "minimal": "application/json;odata=minimalmetadata;streaming=true;charset=utf-8",
+}
+_COMPLEX_TYPES = {
+    "CurrentChangeToken": "SP.ChangeToken",
+    "ResourcePath": "SP.ResourcePath",
+    "UserId": "SP.UserIdInfo",
+}
+_WEB_NAVIGATION = ("FirstUniqueAncestorSecurableObject", "RoleAssignments", "AllProperties", "Lists", "Webs")
+_SITE_NAVIGATION = ("Features", "Owner", "RootWeb", "UserCustomActions")
+_USER_NAVIGATION = ("Groups",)
+USER_KEY = "ntlm.user:"  # + farm name: the sAMAccountName the connection authenticated as
+
+
+def flavour(request: Request) -> str:
+    mode = odata_mode(request.header("Accept"))
+    return {"v4": "minimal", "v4none": "nometadata"}.get(mode, mode)
+
+
+@dataclass(frozen=True)
+class Entity:
+    type_name: str  # SP.Web
+    edit_link: str  # Web
+    entity_set: str  # SP.ApiData.Webs
+    base_url: str
+    fields: dict[str, Any]
+    deferred: tuple[str, ...] = field(default=())
+
+    @property
+    def uri(self) -> str:
+        return f"{self.base_url}/_api/{self.edit_link}"
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A feed (the sandbox's Central Administration lists) with an optional next page."""
+
+    type_name: str
+    base_url: str
+    path: str  # farm/webapplications
+    items: list[dict[str, Any]]
+    next_link: str | None = None
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A body rendered by the handler itself per flavour (search results, context info)."""
+
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Context:
+    request: Request
+    farm: Farm
+    user: FarmUser
+    mode: str
+
+
+def render_entity(entity: Entity, mode: str) -> dict[str, Any]:
+    if mode == "nometadata":
+        return dict(entity.fields)
+    if mode == "minimal":
+        return {
+            "odata.metadata": f"{entity.base_url}/_api/$metadata#{entity.entity_set}/@Element",
+            "odata.type": entity.type_name,
+            "odata.id": entity.uri,
+            "odata.editLink": entity.edit_link,
+            **entity.fields,
+        }
+    body: dict[str, Any] = {"__metadata": {"id": entity.uri, "uri": entity.uri, "type": entity.type_name}}
+    body.update({nav: {"__deferred": {"uri": f"{entity.uri}/{nav}"}} for nav in entity.deferred})
+    for name, value in entity.fields.items():
+        complex_type = _COMPLEX_TYPES.get(name)
+        if complex_type and isinstance(value, dict):
+            value = {"__metadata": {"type": complex_type}, **value}
+        elif isinstance(value, list):
+            value = {"__metadata": {"type": "Collection(Edm.String)"}, "results": value}
+        body[name] = value
+    return {"d": body}
+
+
+def render_collection(feed: Collection, mode: str) -> dict[str, Any]:
+    if mode == "verbose":
+        items = [
+            {"__metadata": {"type": feed.type_name}, **{k: _verbose_value(v) for k, v in item.items()}}
+            for item in feed.items
+        ]
+        body: dict[str, Any] = {"results": items}
+        if feed.next_link:
+            body["__next"] = feed.next_link
+        return {"d": body}
+    out: dict[str, Any] = {}
+    if mode == "minimal":
+        out["odata.metadata"] = f"{feed.base_url}/_api/$metadata#{feed.type_name}s"
+    out["value"] = feed.items
+    if feed.next_link:
+        out["odata.nextLink"] = feed.next_link
+    return out
+
+
+def _verbose_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return {"results": [_verbose_value(v) for v in value]}
+    if isinstance(value, dict):
+        return {k: _verbose_value(v) for k, v in value.items()}
+    return value
+
+
+def _key_values(pairs: list[tuple[str, str | None, str]], mode: str) -> Any:
+    items = []
+    for key, value, value_type in pairs:
+        item: dict[str, Any] = {"Key": key, "Value": value, "ValueType": value_type}
+        if mode == "verbose":
+            item = {"__metadata": {"type": "SP.KeyValue"}, **item}
+        items.append(item)
+    return {"results": items} if mode == "verbose" else items
+
+
+def render_search(page: models.SearchPage, mode: str, base_url: str, elapsed_ms: int) -> dict[str, Any]:
+    """Microsoft.Office.Server.Search.REST.SearchResult, in nometadata/minimal or verbose (``d.query``)."""
+    verbose = mode == "verbose"
+
+    def typed(type_name: str, fields: dict[str, Any]) -> dict[str, Any]:
+        return {"__metadata": {"type": type_name}, **fields} if verbose else fields
+
+    def collection(items: list) -> Any:
+        return {"results": items} if verbose else items
+
+    query_id = str(uuid.uuid4())
+    rows = [typed("SP.SimpleDataRow", {"Cells": _key_values(cells, mode)}) for cells in page.rows]
+    relevant = typed(
+        "Microsoft.Office.Server.Search.REST.RelevantResults",
+        {
+            "GroupTemplateId": None,
+            "ItemTemplateId": None,
+            "Properties": _key_values(
+                [
+                    ("GenerationId", "9223372036854775806", "Edm.Int64"),
+                    ("indexSystem", "", "Edm.String"),
+                    ("ExecutionTimeMs", str(elapsed_ms), "Edm.Int32"),
+                    ("QueryModification", page.query.querytext, "Edm.String"),
+                    (
+                        "RenderTemplateId",
+                        "~sitecollection/_catalogs/masterpage/Display Templates/Search/Group_Default.js",
+                        "Edm.String",
+                    ),
+                    ("StartRecord", str(page.query.start_row), "Edm.Int32"),
+                ],
+                mode,
+            ),
+            "ResultTitle": None,
+            "ResultTitleUrl": None,
+            "RowCount": len(page.rows),
+            "Table": typed("SP.SimpleDataTable", {"Rows": collection(rows)}),
+            "TotalRows": page.total,
+            "TotalRowsIncludingDuplicates": page.total,
+        },
+    )
+    primary = typed(
+        "Microsoft.Office.Server.Search.REST.QueryResult",
+        {
+            "CustomResults": collection([]),
+            "QueryId": query_id,
+            "QueryRuleId": models.ZERO_GUID,
+            "RefinementResults": None,
+            "RelevantResults": relevant,
+            "SpecialTermResults": None,
+        },
+    )
+    result = typed(
+        "Microsoft.Office.Server.Search.REST.SearchResult",
+        {
+            "ElapsedTime": elapsed_ms,
+            "PrimaryQueryResult": primary,
+            "Properties": _key_values(
+                [
+                    ("RowLimit", str(page.query.row_limit), "Edm.Int32"),
+                    ("SourceId", models.LOCAL_SHAREPOINT_RESULTS, "Edm.Guid"),
+                    ("CorrelationId", str(uuid.uuid4()), "Edm.Guid"),
+                    ("WasGroupRestricted", "false", "Edm.Boolean"),
+                    ("IsPartial", "false", "Edm.Boolean"),
+                ],
+                mode,
+            ),
+            "SecondaryQueryResults": collection([]),
+            "SpellingSuggestion": "",
+            "TriggeredRules": collection([]),
+        },
+    )
+    if verbose:
+        return {"d": {"query": result}}
+    if mode == "minimal":
+        return {
+            "odata.metadata": f"{base_url}/_api/$metadata#Microsoft.Office.Server.Search.REST.SearchResult",
+            **result,
+        }
+    return result
+
+
+class FarmService:
+    """SharePoint Server for some farms in one role (``web`` or ``central_admin``)."""
+
+    throttleable = False  # --throttle is about Microsoft 365; farms answer at once
+
+    def __init__(self, state: SandboxState, farms: list[Farm], role: str) -> None:
+        if role not in ("web", "central_admin"):
+            raise ValueError(role)
+        self.state = state
+        self.farms = {f.host: f for f in farms}
+        self.role = role
+        self.name = f"farm-{role}:" + ",".join(sorted(f.name for f in farms))
+        self._gates: dict[str, NtlmGate] = {}
+
+    # --- Service protocol -------------------------------------------------------------------------------
+
+    def serves(self, host: str, port: int) -> bool:
+        farm = self.farms.get(host)
+        if farm is None:
+            return False
+        return port == (farm.central_admin_port if self.role == "central_admin" else farm.default_port)
+
+    def routes(self) -> list[Route]:
+        return urls.central_admin_routes(self) if self.role == "central_admin" else urls.web_routes(self)
+
+    def not_found(self, request: Request) -> Response:
+        def work(ctx: _Context) -> Entity:
+            _, sep, rest = ctx.request.path.partition("/_api/")
+            if sep:
+                raise InvalidClientQuery(
+                    f"Cannot find resource for the request {rest.split('/')[0] or '_api'}.", status=404
+                )
+            raise FileNotFound()
+
+        return self._answer(request, work)
+
+    def method_not_allowed(self, request: Request) -> Response:
+        def work(ctx: _Context) -> Entity:
+            raise MethodNotAllowed(f"The HTTP method '{request.method}' cannot be used on this resource.")
+
+        return self._answer(request, work)
+
+    def throttled(self, request: Request, retry_after: int) -> Response:  # not throttleable; for the protocol
+        headers = self._headers(self._farm(request)) + [("Retry-After", str(retry_after))]
+        return Response.text(503, "Service Unavailable", headers=headers)
+
+    def internal_error(self, request: Request, error: Exception) -> Response:
+        response = self._error(
+            self._farm(request), flavour(request), InternalError("Sorry, something went wrong.")
+        )
+        response.headers.append(("x-sandbox-error", type(error).__name__))
+        return response
+
+    # --- handlers (urls.py) -------------------------------------------------------------------------------
+
+    def get_web(self, request: Request, match) -> Response:
+        def work(ctx: _Context) -> Entity:
+            site, url = self._open(ctx, match["web"])
+            fields = select(models.web_fields(ctx.farm, site, url), request.arg("$select"), "SP.Web")
+            nav = () if request.arg("$select") else _WEB_NAVIGATION
+            return Entity("SP.Web", "Web", "SP.ApiData.Webs", url, fields, nav)
+
+        return self._answer(request, work)
+
+    def get_site(self, request: Request, match) -> Response:
+        def work(ctx: _Context) -> Entity:
+            site, url = self._open(ctx, match["web"])
+            fields = select(models.site_fields(ctx.farm, site, url), request.arg("$select"), "SP.Site")
+            nav = () if request.arg("$select") else _SITE_NAVIGATION
+            return Entity("SP.Site", "site", "SP.ApiData.Sites", url, fields, nav)
+
+        return self._answer(request, work)
+
+    def get_current_user(self, request: Request, match) -> Response:
+        def work(ctx: _Context) -> Entity:
+            site, url = self._open(ctx, match["web"])
+            fields = models.current_user_fields(ctx.farm, ctx.user, site)
+            fields = select(fields, request.arg("$select"), "SP.User")
+            nav = () if request.arg("$select") else _USER_NAVIGATION
+            link = f"Web/GetUserById({fields.get('Id', models.user_id(ctx.user))})"
+            return Entity("SP.User", link, "SP.ApiData.Users", url, fields, nav)
+
+        return self._answer(request, work)
+
+    def post_context_info(self, request: Request, match) -> Response:
+        def work(ctx: _Context) -> Raw:
+            _, url = self._open(ctx, match["web"])
+            info = models.context_info(ctx.farm, url)
+            if ctx.mode == "verbose":
+                body = render_entity(
+                    Entity("SP.ContextWebInformation", "contextinfo", "", url, info), ctx.mode
+                )
+                body["d"].pop("__metadata")
+                return Raw(
+                    {
+                        "d": {
+                            "GetContextWebInformation": {
+                                "__metadata": {"type": "SP.ContextWebInformation"},
+                                **body["d"],
+                            }
+                        }
+                    }
+                )
+            if ctx.mode == "minimal":
+                info = {"odata.metadata": f"{url}/_api/$metadata#SP.ContextWebInformation", **info}
+            return Raw(info)
+
+        return self._answer(request, work)
+
+    def search_query(self, request: Request, match) -> Response:
+        def work(ctx: _Context) -> Raw:
+            _, url = self._open(ctx, match["web"])
+            query = models.parse_search(lambda name: _arg_ci(request, name))
+            page = models.search(ctx.farm, ctx.user, query)
+            return Raw(render_search(page, ctx.mode, url, elapsed_ms=31))
+
+        return self._answer(request, work)
+
+    # Central Administration (sandbox endpoints; see docs/sandbox-internals.md)
+
+    def get_farm(self, request: Request, match) -> Response:
+        def work(ctx: _Context) -> Entity:
+            farm = ctx.farm
+            admins = [u for u in farm.users.values() if u.farm_admin]
+            fields = {
+                "Id": farm.farm_id,
+                "Name": "SharePoint_Config",
+                "BuildVersion": farm.build,
+                "DisplayVersion": farm.version,
+                "CentralAdministrationUrl": farm.central_admin_url,
+                "NetBiosDomainName": farm.netbios_domain,
+                "DnsDomainName": farm.dns_domain,
+                "Servers": [
+                    {
+                        "Name": farm.server_name,
+                        "Address": f"{farm.server_name.lower()}.{farm.dns_domain}",
+                        "Role": "SingleServerFarm",
+                    }
+                ],
+                "FarmAdministrators": [
+                    {"LoginName": models.claims_login(farm, u), "Title": u.display_name} for u in admins
+                ],
+            }
+            fields = select(fields, request.arg("$select"), "SP.Administration.SPFarm")
+            return Entity(
+                "SP.Administration.SPFarm", "farm", "SP.ApiData.Farms", farm.central_admin_url, fields
+            )
+
+        return self._answer(request, work)
+
+    def list_web_applications(self, request: Request, match) -> Response:
+        def work(ctx: _Context) -> Collection:
+            farm = ctx.farm
+            policies = [
+                {
+                    "UserName": models.claims_login(farm, u),
+                    "DisplayName": u.display_name,
+                    "PolicyRoles": [
+                        "Full Control" if u.web_application_policy == "full_control" else "Full Read"
+                    ],
+                }
+                for u in farm.users.values()
+                if u.web_application_policy != "none"
+            ]
+            port = farm.default_port
+            content = {
+                "Id": stable_guid(farm.farm_id, "webapplication"),
+                "DisplayName": f"SharePoint - {port}",
+                "Url": farm.url + "/",
+                "IsAdministrationWebApplication": False,
+                "ApplicationPool": f"SharePoint - {port}",
+                "AuthenticationProviders": ["Windows (NTLM)"],
+                "ExtendedProtection": "Required" if farm.extended_protection == "required" else "Off",
+                "SiteCollectionCount": len(farm.sites),
+                "ContentDatabases": [{"Name": "WSS_Content", "SiteCount": len(farm.sites)}],
+                "Policies": policies,
+            }
+            admin = {
+                "Id": stable_guid(farm.farm_id, "central-admin", "webapplication"),
+                "DisplayName": "SharePoint Central Administration v4",
+                "Url": farm.central_admin_url + "/",
+                "IsAdministrationWebApplication": True,
+                "ApplicationPool": "SharePoint Central Administration v4",
+                "AuthenticationProviders": ["Windows (NTLM)"],
+                "ExtendedProtection": content["ExtendedProtection"],
+                "SiteCollectionCount": 1,
+                "ContentDatabases": [{"Name": "SharePoint_AdminContent", "SiteCount": 1}],
+                "Policies": [],
+            }
+            return Collection(
+                "SP.Administration.SPWebApplication",
+                farm.central_admin_url,
+                "farm/webapplications",
+                [content, admin],
+            )
+
+        return self._answer(request, work)
+
+    def list_site_collections(self, request: Request, match) -> Response:
+        def work(ctx: _Context) -> Collection:
+            farm = ctx.farm
+            top = _page_arg(request, "$top", 1000, 5000)
+            skip = _page_arg(request, "$skip", 0, None)
+            owner = models.primary_owner(farm)
+            items = []
+            for index in range(skip, min(skip + top, len(farm.sites))):
+                site = farm.sites.get(index)
+                items.append(
+                    {
+                        "Id": site.site_id,
+                        "RootWebId": site.web_id,
+                        "Url": farm.site_url(site),
+                        "ServerRelativeUrl": site.path,
+                        "Title": site.title,
+                        "WebTemplate": f"{site.web_template}#{site.configuration}",
+                        "IsPersonalSite": site.is_personal,
+                        "Owner": (
+                            f"i:0#.w|{farm.netbios_domain.lower()}\\{site.owner}"
+                            if site.owner
+                            else (models.claims_login(farm, owner) if owner else None)
+                        ),
+                        "ContentDatabase": "WSS_Content",
+                        "Created": models.sp_date(site.created),
+                        "LastContentModifiedDate": models.sp_date(models.last_modified(site)),
+                    }
+                )
+            more = skip + top < len(farm.sites)
+            next_link = (
+                f"{farm.central_admin_url}/_api/farm/sitecollections?$top={top}&$skip={skip + top}"
+                if more
+                else None
+            )
+            return Collection(
+                "SP.Administration.SPSite", farm.central_admin_url, "farm/sitecollections", items, next_link
+            )
+
+        return self._answer(request, work)
+
+    # --- authentication, sites and rendering -----------------------------------------------------------------
+
+    def _farm(self, request: Request) -> Farm:
+        return self.farms[request.host]
+
+    def _open(self, ctx: _Context, web_path: str) -> tuple[FarmSite, str]:
+        """The site collection at ``web_path`` if the user may read it (404 / 403 otherwise)."""
+        if self.role == "central_admin":
+            if web_path.strip("/"):
+                raise FileNotFound()
+            return models.central_admin_site(ctx.farm), ctx.farm.central_admin_url
+        site = models.find_site(ctx.farm, web_path)
+        models.authorize_read(ctx.user, site)
+        return site, ctx.farm.site_url(site)
+
+    def _gate(self, farm: Farm) -> NtlmGate:
+        gate = self._gates.get(farm.name)
+        if gate is None:
+            if self.state.ntlm_user_file is None:
+                raise RuntimeError("the farm has no NTLM user file (build_state writes it)")
+            gate = self._gates[farm.name] = NtlmGate(farm, self.state.ntlm_user_file)
+        return gate
+
+    def _authenticate(
+        self, request: Request, farm: Farm
+    ) -> tuple[FarmUser, list[tuple[str, str]]] | Response:
+        """The connection's Windows user (and a final Negotiate token to send, if any), or the 401 that
+        continues, or restarts, the handshake."""
+        key = USER_KEY + farm.name
+        connection = request.connection
+        outcome = self._gate(farm).step(request.headers, connection, request.server_certificate_der)
+        if outcome.kind == "anonymous" and key in connection:
+            user = farm.user_by_sam(connection[key])
+            if user is not None:
+                return user, []  # the connection authenticated earlier (IIS: connection-based NTLM)
+        if outcome.kind == "authenticated":
+            user = farm.user_for_principal(outcome.principal or "")
+            if user is None:
+                reason = (
+                    f"{outcome.principal}: no such account in {farm.netbios_domain} (or a domain it trusts)"
+                )
+            elif not user.enabled:
+                reason = f"{outcome.principal}: the account is disabled"  # AD: STATUS_ACCOUNT_DISABLED
+            else:
+                connection[key] = user.sam_account_name.lower()
+                return user, [("WWW-Authenticate", outcome.header)] if outcome.header else []
+            outcome = Outcome("refused", reason=reason)
+        connection.pop(key, None)
+        if outcome.kind == "challenge":
+            return self._unauthorized(farm, [("WWW-Authenticate", outcome.header or "")])
+        if outcome.kind == "refused":
+            log.info("farm %s (%s): logon refused: %s", farm.name, self.role, outcome.reason)
+        return self._unauthorized(farm, [("WWW-Authenticate", "Negotiate"), ("WWW-Authenticate", "NTLM")])
+
+    def _unauthorized(self, farm: Farm, challenge: list[tuple[str, str]]) -> Response:
+        request_id = str(uuid.uuid4())
+        headers = [
+            ("SPRequestGuid", request_id),
+            ("request-id", request_id),
+            ("X-FRAME-OPTIONS", "SAMEORIGIN"),
+            ("SPRequestDuration", "4"),
+            ("SPIisLatency", "0"),
+            *challenge,
+            ("X-Powered-By", "ASP.NET"),
+            ("MicrosoftSharePointTeamServices", farm.team_services_version),
+            ("X-Content-Type-Options", "nosniff"),
+            ("X-MS-InvokeApp", "1; RequireReadOnly"),
+        ]
+        return Response.text(401, UNAUTHORIZED_BODY, headers=headers)
+
+    def _answer(self, request: Request, work: Callable[[_Context], Any]) -> Response:
+        """Authenticate (IIS), authorize Central Administration, run ``work``, render it or the refusal."""
+        farm = self._farm(request)
+        authenticated = self._authenticate(request, farm)
+        if isinstance(authenticated, Response):
+            return authenticated
+        user, extra = authenticated
+        mode = flavour(request)
+        try:
+            if self.role == "central_admin":
+                models.authorize_central_admin(user)
+            result = work(_Context(request, farm, user, mode))
+        except SharePointError as err:
+            response = self._error(farm, mode, err)
+            response.headers.extend(extra)
+            return response
+        if isinstance(result, Entity):
+            body = render_entity(result, mode)
+        elif isinstance(result, Collection):
+            body = render_collection(result, mode)
+        else:
+            body = result.body
+        headers = self._headers(farm) + [("Persistent-Auth", "true"), *extra]
+        return Response.json(200, body, headers, content_type=_CONTENT_TYPES[mode])
+
+    def _headers(self, farm: Farm) -> list[tuple[str, str]]:
+        request_id = str(uuid.uuid4())
+        return [
+            ("Cache-Control", "private, max-age=0"),
+            ("X-SharePointHealthScore", "0"),
+            ("X-SP-SERVERSTATE", "ReadOnly=0"),
+            ("DataServiceVersion", "3.0"),
+            ("SPClientServiceRequestDuration", "12"),
+            ("X-AspNet-Version", "4.0.30319"),
+            ("SPRequestGuid", request_id),
+            ("request-id", request_id),
+            ("X-FRAME-OPTIONS", "SAMEORIGIN"),
+            ("SPRequestDuration", "16"),
+            ("SPIisLatency", "0"),
+            ("X-Powered-By", "ASP.NET"),
+            ("MicrosoftSharePointTeamServices", farm.team_services_version),
+            ("X-Content-Type-Options", "nosniff"),
+            ("X-MS-InvokeApp", "1; RequireReadOnly"),
+        ]
+
+    def _error(self, farm: Farm, mode: str, err: SharePointError) -> Response:
+        message = {"code": err.code, "message": {"lang": "en-US", "value": err.message}}
+        body = {"error": message} if mode == "verbose" else {"odata.error": message}
+        return Response.json(err.status, body, self._headers(farm), content_type=_CONTENT_TYPES[mode])
+
+
+def _arg_ci(request: Request, name: str) -> str | None:
+    """A query parameter by case-insensitive name (SharePoint's search parameters are)."""
+    for key, values in request.query.items():
+        if key.lower() == name.lower():
+            return values[0]
+    return None
+
+
+def _page_arg(request: Request, name: str, default: int, cap: int | None) -> int:
+    raw = request.arg(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        raise InvalidClientQuery(f'The expression "{name}={raw}" is not valid.')
+    value = int(raw)
+    return min(value, cap) if cap else value
