@@ -175,3 +175,13 @@ def test_wrong_central_administration_port_is_not_sharepoint_or_unreachable(tmp_
     done = spkit_cli("verify", str(profile), "--json")
     assert done.returncode == 1
     assert steps_of(done)["central_admin"]["diagnosis"]["code"] == "ONPREM_CA_UNREACHABLE"
+
+
+def test_negotiate_without_the_kerberos_extra_says_how_to_get_it(tmp_path, card, card_path):
+    import importlib.util
+
+    if importlib.util.find_spec("requests_kerberos") is not None:
+        pytest.skip("requests-kerberos is installed here")
+    profile = write_onprem(tmp_path, card_path, card, "spfarm", auth="negotiate", name="kerberos")
+    done = spkit_cli("verify", str(profile), "--json")
+    assert steps_of(done)["authenticate"]["diagnosis"]["code"] == "ONPREM_KERBEROS_UNAVAILABLE"
