@@ -95,6 +95,11 @@ LAST_NAMES = [
 SPECIAL_NAMES = (("Jürgen", "Müller, Jr."), ("Zoë", "O'Brien"), ("José", "Peña"))
 
 
+# The slapd processes this process started: stopping one of them also reaps it (no zombie). One that
+# another xdist worker stops is reaped by init once its starter has exited.
+_STARTED: dict[int, subprocess.Popen] = {}
+
+
 class SlapdUnavailable(RuntimeError):
     """slapd is not installed, or failed to start (the message carries its log)."""
 
@@ -434,6 +439,7 @@ def start(state: Path, watch_pid: int | None = None, attempts: int = 3) -> Slapd
                     start_seconds=round(time.perf_counter() - t0, 3),
                     users=info["users"],
                 )
+                _STARTED[proc.pid] = proc
                 path = state / "instance.json"
                 path.write_text(json.dumps(asdict(instance)))
                 path.chmod(0o600)
@@ -463,15 +469,16 @@ def stop(state: Path) -> None:
 
 
 def _terminate(pid: int, grace: float = 10.0) -> None:
-    if not (_alive(pid) and _is_slapd(pid)):
-        return
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            return
-        time.sleep(0.02)
-    os.kill(pid, signal.SIGKILL)
+    child = _STARTED.pop(pid, None)
+    if _alive(pid) and _is_slapd(pid):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    if child is not None:
+        child.wait(timeout=grace)
 
 
 def running(state: Path) -> SlapdInstance | None:
