@@ -275,3 +275,63 @@ def test_declined_device_code_is_its_own_diagnosis(env, card, card_path):
     done = run_with_device_code(["signin", *target(card_path), "--admin", ADMIN], env, card, action="decline")
     assert done.returncode == 1
     assert "[AUTH_DECLINED]" in done.stderr
+
+
+def test_device_code_not_completed_in_time_is_its_own_diagnosis(env, card, card_path):
+    done = spkit_cli("signin", *target(card_path), "--admin", ADMIN, "--timeout", "2", env=env, timeout=60)
+    assert done.returncode == 1
+    assert "[AUTH_SIGNIN_TIMEOUT]" in done.stderr
+    assert "user code:" in done.stderr
+
+
+def test_consent_that_does_not_propagate_in_time_is_reported(tmp_path, env):
+    from spkit.sandbox.runner import RunningSandbox, SandboxOptions
+
+    with RunningSandbox(SandboxOptions(state_dir=tmp_path / "slow", consent_delay_s=120)) as sandbox:
+        password = _user(sandbox.card, ADMIN)["password"]
+        done = spkit_cli(
+            "register",
+            *target(sandbox.card_path),
+            "--admin",
+            ADMIN,
+            "--password-stdin",
+            "--consent-timeout",
+            "3",
+            env=env,
+            input=password + "\n",
+            timeout=120,
+        )
+    assert done.returncode == 1
+    assert "[CONSENT_NOT_EFFECTIVE]" in done.stderr
+
+
+def test_graph_refusal_without_global_admin_becomes_a_clear_diagnosis(card):
+    """Even past spkit's own role check, Graph's 403 Authorization_RequestDenied says what is missing."""
+    from spkit.errors import AuthorizationError
+    from spkit.http.session import session_for_card
+    from spkit.models.cert_store import CertificateStore
+    from spkit.models.clouds import sandbox_cloud
+    from spkit.services.admin_signin import AdminAuthenticator
+    from spkit.services.graph_client import GraphClient
+    from spkit.services.registration import apply_registration, plan_registration
+
+    sp = _user(card, "sp.admin@contoso.com")
+    cloud = sandbox_cloud(card)
+    tenant_id = card_tenant(card)["tenant_id"]
+    with session_for_card(card) as session:
+        signin = AdminAuthenticator(cloud=cloud, tenant_id=tenant_id, session=session).password(
+            sp["upn"], sp["password"]
+        )
+        graph = GraphClient(session, cloud.graph_url, signin.token)
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            store = CertificateStore(folder)
+            plan = plan_registration(
+                graph, tenant_id=tenant_id, store=store, display_name=f"x {uuid.uuid4()}"
+            )
+            with pytest.raises(AuthorizationError) as info:
+                apply_registration(plan, graph, store)
+    assert info.value.code == "GRAPH_INSUFFICIENT_PRIVILEGES"
+    assert "Global Administrator" in info.value.fix
+    assert "Insufficient privileges" in info.value.evidence

@@ -4,6 +4,7 @@ directory-role check. Tokens are delegated Graph tokens of a public client, kept
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -99,6 +100,12 @@ class AdminAuthenticator:
                     evidence=str(result.get("error_description", ""))[:200],
                     fix="start again and approve the sign-in",
                 )
+            elif result.get("error") == "authorization_pending":
+                error = AuthenticationError(
+                    f"{what}: nobody completed the sign-in in time",
+                    code="AUTH_SIGNIN_TIMEOUT",
+                    fix="start again, open the link and enter the code before the time runs out",
+                )
             elif result.get("error") == "expired_token":
                 error = AuthenticationError(
                     f"{what}: the code expired before anyone signed in",
@@ -155,7 +162,11 @@ class AdminAuthenticator:
                 fix="give the password (or the account's app password) by reference or on stdin",
             )
         try:
-            result = self.app.acquire_token_by_username_password(upn, password, scopes=self.scopes)
+            with (
+                warnings.catch_warnings()
+            ):  # MSAL discourages ROPC; spkit offers it on purpose (the vendor's way)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                result = self.app.acquire_token_by_username_password(upn, password, scopes=self.scopes)
         except requests.RequestException as exc:
             raise network_error(exc, self.cloud.authority_host, what) from exc
         return self._finish(result, "password", what)
