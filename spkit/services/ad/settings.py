@@ -21,6 +21,7 @@ from ldap3.core.exceptions import LDAPInvalidDnError
 from ldap3.utils.dn import parse_dn
 
 from ...errors import InputError
+from ...models.accounts import parse_account
 from ...models.secrets import Secret, parse_secret_ref
 
 # Ports: domain controller LDAP / LDAPS, and the global catalog (the forest's partial replica).
@@ -36,8 +37,6 @@ _HOST = re.compile(
     r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
 )
 _DNS_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{1,63}")
-_NETBIOS = re.compile(r"[A-Za-z0-9][A-Za-z0-9!@#$%^&')(.\-_{}~]{0,14}")
-_SAM_FORBIDDEN = set('"/\\[]:;|=,+*?<>')
 
 NOT_CONFIGURED_FIX = (
     f"or give the domain controller: --server ldaps://dc.example.com --base DC=example,DC=com "
@@ -130,31 +129,22 @@ class BindName:
 
 
 def parse_bind_name(text: str) -> BindName:
+    """A UPN or DOMAIN\\user (the same rules as every account spkit takes), or an LDAP DN."""
     value = (text or "").strip()
     fix = "use the account's UPN (spadmin@fabrikam.local), FABRIKAM\\spadmin, or its DN"
     if not value:
         raise usage("--user is empty", fix, code="AD_USER_INVALID")
-    if "\\" in value and "=" not in value:
-        domain, _, user = value.partition("\\")
-        if not _NETBIOS.fullmatch(domain) or not user or len(user) > 20 or set(user) & _SAM_FORBIDDEN:
-            raise usage(f"--user '{value}' is not a valid DOMAIN\\user name", fix, code="AD_USER_INVALID")
-        return BindName(value, "down-level")
     if "=" in value:
         try:
             parse_dn(value, escape=False, strip=True)
         except LDAPInvalidDnError:
             raise usage(f"--user '{value}' is not a valid DN", fix, code="AD_USER_INVALID") from None
         return BindName(value, "dn")
-    if value.count("@") == 1:
-        user, _, suffix = value.partition("@")
-        if (
-            user
-            and not any(c.isspace() for c in user)
-            and _DNS_DOMAIN.fullmatch(suffix)
-            and len(value) <= 1024
-        ):
-            return BindName(value, "upn")
-    raise usage(f"--user '{value}' is neither a UPN, DOMAIN\\user nor a DN", fix, code="AD_USER_INVALID")
+    try:
+        account = parse_account(value)
+    except InputError as error:
+        raise usage(f"--user '{value}': {error.summary}", fix, code="AD_USER_INVALID") from None
+    return BindName(value, account.kind)
 
 
 def parse_base_dn(text: str, *, option: str = "--base") -> str:
