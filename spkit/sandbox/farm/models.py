@@ -15,11 +15,12 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from ..sp_rest.dates import change_token, last_modified, sp_date, utc
+from ..sp_rest.errors import AccessDenied, FileNotFound, InvalidClientQuery
 from ..state import ALL, Farm, FarmSite, FarmUser, stable_guid
-from .exceptions import AccessDenied, FileNotFound, InvalidClientQuery
 
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 EVERYONE_READS = frozenset({"portal", "mysite"})  # "NT AUTHORITY\authenticated users" has Read there
@@ -101,25 +102,8 @@ def central_admin_site(farm: Farm) -> FarmSite:
     )
 
 
-def last_modified(site: FarmSite) -> datetime:
-    return site.created + timedelta(days=1 + site.index % 30, minutes=site.index % 60)
-
-
-def sp_date(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def _utc(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _search_date(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
-
-
-def change_token(scope: int, object_id: str, when: datetime) -> str:
-    ticks = int((when.timestamp() + 62135596800) * 10_000_000)
-    return f"1;{scope};{object_id};{ticks};-1"
 
 
 def web_fields(farm: Farm, site: FarmSite, url: str) -> dict[str, Any]:
@@ -142,8 +126,8 @@ def web_fields(farm: Farm, site: FarmSite, url: str) -> dict[str, Any]:
         "Id": site.web_id,
         "IsMultilingual": True,
         "Language": 1033,
-        "LastItemModifiedDate": _utc(modified),
-        "LastItemUserModifiedDate": _utc(modified),
+        "LastItemModifiedDate": utc(modified),
+        "LastItemUserModifiedDate": utc(modified),
         "MasterUrl": master,
         "NoCrawl": False,
         "OverwriteTranslationsOnChange": False,

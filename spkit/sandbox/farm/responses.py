@@ -17,36 +17,28 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..http import Request, Response, Route
-from ..sharepoint.models import select
-from ..sharepoint.responses import odata_mode
-from ..state import Farm, FarmSite, FarmUser, SandboxState, stable_guid
-from . import models, urls
-from .exceptions import (
-    UNAUTHORIZED_BODY,
+from ..sp_rest.dates import last_modified, sp_date
+from ..sp_rest.errors import (
     FileNotFound,
     InternalError,
     InvalidClientQuery,
     MethodNotAllowed,
     SharePointError,
+    error_body,
+    unknown_target,
 )
+from ..sp_rest.odata import CONTENT_TYPES, Entity, odata_mode, render_entity, select, unless_selected
+from ..state import Farm, FarmSite, FarmUser, SandboxState, stable_guid
+from . import models, urls
+from .exceptions import UNAUTHORIZED_BODY
 from .ntlm import NtlmGate, Outcome
 
 log = logging.getLogger("spkit.sandbox.farm")
 
-_CONTENT_TYPES = {
-    "verbose": "application/json;odata=verbose;charset=utf-8",
-    "nometadata": "application/json;odata=nometadata;streaming=true;charset=utf-8",
-    "minimal": "application/json;odata=minimalmetadata;streaming=true;charset=utf-8",
-}
-_COMPLEX_TYPES = {
-    "CurrentChangeToken": "SP.ChangeToken",
-    "ResourcePath": "SP.ResourcePath",
-    "UserId": "SP.UserIdInfo",
-}
 _WEB_NAVIGATION = ("FirstUniqueAncestorSecurableObject", "RoleAssignments", "AllProperties", "Lists", "Webs")
 _SITE_NAVIGATION = ("Features", "Owner", "RootWeb", "UserCustomActions")
 _USER_NAVIGATION = ("Groups",)
@@ -54,22 +46,9 @@ USER_KEY = "ntlm.user:"  # + farm name: the sAMAccountName the connection authen
 
 
 def flavour(request: Request) -> str:
+    """The OData v3 flavour to answer in: SharePoint Server's ``/_api`` has no v4 forms [unsure]."""
     mode = odata_mode(request.header("Accept"))
     return {"v4": "minimal", "v4none": "nometadata"}.get(mode, mode)
-
-
-@dataclass(frozen=True)
-class Entity:
-    type_name: str  # SP.Web
-    edit_link: str  # Web
-    entity_set: str  # SP.ApiData.Webs
-    base_url: str
-    fields: dict[str, Any]
-    deferred: tuple[str, ...] = field(default=())
-
-    @property
-    def uri(self) -> str:
-        return f"{self.base_url}/_api/{self.edit_link}"
 
 
 @dataclass(frozen=True)
@@ -96,29 +75,6 @@ class _Context:
     farm: Farm
     user: FarmUser
     mode: str
-
-
-def render_entity(entity: Entity, mode: str) -> dict[str, Any]:
-    if mode == "nometadata":
-        return dict(entity.fields)
-    if mode == "minimal":
-        return {
-            "odata.metadata": f"{entity.base_url}/_api/$metadata#{entity.entity_set}/@Element",
-            "odata.type": entity.type_name,
-            "odata.id": entity.uri,
-            "odata.editLink": entity.edit_link,
-            **entity.fields,
-        }
-    body: dict[str, Any] = {"__metadata": {"id": entity.uri, "uri": entity.uri, "type": entity.type_name}}
-    body.update({nav: {"__deferred": {"uri": f"{entity.uri}/{nav}"}} for nav in entity.deferred})
-    for name, value in entity.fields.items():
-        complex_type = _COMPLEX_TYPES.get(name)
-        if complex_type and isinstance(value, dict):
-            value = {"__metadata": {"type": complex_type}, **value}
-        elif isinstance(value, list):
-            value = {"__metadata": {"type": "Collection(Edm.String)"}, "results": value}
-        body[name] = value
-    return {"d": body}
 
 
 def render_collection(feed: Collection, mode: str) -> dict[str, Any]:
@@ -266,18 +222,13 @@ class FarmService:
 
     def not_found(self, request: Request) -> Response:
         def work(ctx: _Context) -> Entity:
-            _, sep, rest = ctx.request.path.partition("/_api/")
-            if sep:
-                raise InvalidClientQuery(
-                    f"Cannot find resource for the request {rest.split('/')[0] or '_api'}.", status=404
-                )
-            raise FileNotFound()
+            raise unknown_target(ctx.request.path)
 
         return self._answer(request, work)
 
     def method_not_allowed(self, request: Request) -> Response:
         def work(ctx: _Context) -> Entity:
-            raise MethodNotAllowed(f"The HTTP method '{request.method}' cannot be used on this resource.")
+            raise MethodNotAllowed(request.method)
 
         return self._answer(request, work)
 
@@ -286,9 +237,7 @@ class FarmService:
         return Response.text(503, "Service Unavailable", headers=headers)
 
     def internal_error(self, request: Request, error: Exception) -> Response:
-        response = self._error(
-            self._farm(request), flavour(request), InternalError("Sorry, something went wrong.")
-        )
+        response = self._error(self._farm(request), flavour(request), InternalError())
         response.headers.append(("x-sandbox-error", type(error).__name__))
         return response
 
@@ -298,7 +247,7 @@ class FarmService:
         def work(ctx: _Context) -> Entity:
             site, url = self._open(ctx, match["web"])
             fields = select(models.web_fields(ctx.farm, site, url), request.arg("$select"), "SP.Web")
-            nav = () if request.arg("$select") else _WEB_NAVIGATION
+            nav = unless_selected(request.arg("$select"), _WEB_NAVIGATION)
             return Entity("SP.Web", "Web", "SP.ApiData.Webs", url, fields, nav)
 
         return self._answer(request, work)
@@ -307,7 +256,7 @@ class FarmService:
         def work(ctx: _Context) -> Entity:
             site, url = self._open(ctx, match["web"])
             fields = select(models.site_fields(ctx.farm, site, url), request.arg("$select"), "SP.Site")
-            nav = () if request.arg("$select") else _SITE_NAVIGATION
+            nav = unless_selected(request.arg("$select"), _SITE_NAVIGATION)
             return Entity("SP.Site", "site", "SP.ApiData.Sites", url, fields, nav)
 
         return self._answer(request, work)
@@ -317,7 +266,7 @@ class FarmService:
             site, url = self._open(ctx, match["web"])
             fields = models.current_user_fields(ctx.farm, ctx.user, site)
             fields = select(fields, request.arg("$select"), "SP.User")
-            nav = () if request.arg("$select") else _USER_NAVIGATION
+            nav = unless_selected(request.arg("$select"), _USER_NAVIGATION)
             link = f"Web/GetUserById({fields.get('Id', models.user_id(ctx.user))})"
             return Entity("SP.User", link, "SP.ApiData.Users", url, fields, nav)
 
@@ -461,8 +410,8 @@ class FarmService:
                             else (models.claims_login(farm, owner) if owner else None)
                         ),
                         "ContentDatabase": "WSS_Content",
-                        "Created": models.sp_date(site.created),
-                        "LastContentModifiedDate": models.sp_date(models.last_modified(site)),
+                        "Created": sp_date(site.created),
+                        "LastContentModifiedDate": sp_date(last_modified(site)),
                     }
                 )
             more = skip + top < len(farm.sites)
@@ -570,7 +519,7 @@ class FarmService:
         else:
             body = result.body
         headers = self._headers(farm) + [("Persistent-Auth", "true"), *extra]
-        return Response.json(200, body, headers, content_type=_CONTENT_TYPES[mode])
+        return Response.json(200, body, headers, content_type=CONTENT_TYPES[mode])
 
     def _headers(self, farm: Farm) -> list[tuple[str, str]]:
         request_id = str(uuid.uuid4())
@@ -593,9 +542,9 @@ class FarmService:
         ]
 
     def _error(self, farm: Farm, mode: str, err: SharePointError) -> Response:
-        message = {"code": err.code, "message": {"lang": "en-US", "value": err.message}}
-        body = {"error": message} if mode == "verbose" else {"odata.error": message}
-        return Response.json(err.status, body, self._headers(farm), content_type=_CONTENT_TYPES[mode])
+        return Response.json(
+            err.status, error_body(err, mode), self._headers(farm), content_type=CONTENT_TYPES[mode]
+        )
 
 
 def _arg_ci(request: Request, name: str) -> str | None:

@@ -7,19 +7,13 @@ sites outside the catalog (the admin center, the OneDrive host's root) are synth
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from ..access_tokens import TokenRejected, TokenService
+from ..sp_rest.dates import change_token, last_modified, sp_date, utc
+from ..sp_rest.errors import AccessDenied, FileNotFound
 from ..state import SHAREPOINT_APP_ID, SandboxState, Site, Tenant, stable_guid
-from .exceptions import (
-    AccessDenied,
-    FileNotFound,
-    InvalidClientQuery,
-    SharePointError,
-    TokenRefused,
-    diagnostics,
-)
+from .exceptions import TokenRefused, diagnostics
 
 # Application roles of the SharePoint resource that read every site (Sites.Selected reads none by itself).
 READ_ALL_ROLES = frozenset(
@@ -214,24 +208,6 @@ def web_template(site: Site, kind: str = "root") -> tuple[str, int]:
     return "STS", 3
 
 
-def last_modified(site: Site) -> datetime:
-    """Deterministic, after creation, so repeated runs compare equal."""
-    return site.created + timedelta(days=1 + site.index % 30, minutes=site.index % 60)
-
-
-def _sp_date(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def _utc(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def change_token(scope: int, object_id: str, when: datetime) -> str:
-    ticks = int((when.timestamp() + 62135596800) * 10_000_000)  # .NET ticks since 0001-01-01
-    return f"1;{scope};{object_id};{ticks};-1"
-
-
 def web_fields(site: Site, kind: str = "root") -> dict[str, Any]:
     """SP.Web properties in SharePoint's (alphabetical) order, as ``/_api/web`` returns them."""
     template, configuration = web_template(site, kind)
@@ -242,7 +218,7 @@ def web_fields(site: Site, kind: str = "root") -> dict[str, Any]:
         "AppInstanceId": ZERO_GUID,
         "ClassicWelcomePage": None,
         "Configuration": configuration,
-        "Created": _sp_date(site.created),
+        "Created": sp_date(site.created),
         "CurrentChangeToken": {"StringValue": change_token(2, site.web_id, modified)},
         "CustomMasterUrl": f"{site.path.rstrip('/')}/_catalogs/masterpage/seattle.master",
         "Description": "",
@@ -253,8 +229,8 @@ def web_fields(site: Site, kind: str = "root") -> dict[str, Any]:
         "Id": site.web_id,
         "IsMultilingual": True,
         "Language": 1033,
-        "LastItemModifiedDate": _utc(modified),
-        "LastItemUserModifiedDate": _utc(modified),
+        "LastItemModifiedDate": utc(modified),
+        "LastItemUserModifiedDate": utc(modified),
         "MasterUrl": f"{site.path.rstrip('/')}/_catalogs/masterpage/seattle.master",
         "NoCrawl": False,
         "OverwriteTranslationsOnChange": False,
@@ -312,24 +288,3 @@ def site_fields(site: Site) -> dict[str, Any]:
         "Url": site.url,
         "WriteLocked": False,
     }
-
-
-def select(fields: dict[str, Any], raw: str | None, entity: str) -> dict[str, Any]:
-    """Apply ``$select``; an unknown property is SharePoint's InvalidClientQueryException (400)."""
-    if not raw or raw.strip() == "*":
-        return fields
-    by_lower = {name.lower(): name for name in fields}
-    chosen: dict[str, Any] = {}
-    for wanted in (w.strip() for w in raw.split(",") if w.strip()):
-        name = by_lower.get(wanted.lower())
-        if name is None:
-            raise InvalidClientQuery(
-                f"The property '{wanted}' does not exist on type '{entity}'. "
-                "Make sure to only use property names that are defined by the type."
-            )
-        chosen[name] = fields[name]
-    return chosen
-
-
-def resource_not_found(segment: str) -> SharePointError:
-    return InvalidClientQuery(f"Cannot find resource for the request {segment}.", status=404)

@@ -1,42 +1,25 @@
 """The SharePoint Online service: ``/_api/web`` and ``/_api/site`` in every OData flavour, with
 SharePoint's authentication refusals, error bodies and response headers.
 
-The OData flavour comes from ``Accept``: ``odata=verbose`` (``{"d": {"__metadata": ..}}``),
-``odata=nometadata`` (flat), ``odata=minimalmetadata`` (``odata.metadata`` & co.) and the OData v4
-``odata.metadata=minimal|none`` forms SharePoint Online also speaks.
+The OData flavour comes from ``Accept`` (``sp_rest.odata``): verbose, nometadata, minimalmetadata and the
+OData v4 ``odata.metadata=minimal|none`` forms SharePoint Online also speaks. Entities and the REST layer's
+errors are rendered as SharePoint Server's are (``sp_rest``); the bearer-token refusals and the headers
+are Online's own.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from ..access_tokens import TokenService
 from ..http import Request, Response, Route
+from ..sp_rest.errors import InternalError, MethodNotAllowed, SharePointError, error_body, unknown_target
+from ..sp_rest.odata import CONTENT_TYPES, Entity, odata_mode, render_entity, select, unless_selected
 from ..state import SHAREPOINT_APP_ID, SandboxState, Site, Tenant
 from . import models, urls
-from .exceptions import (
-    FileNotFound,
-    InternalError,
-    MethodNotAllowed,
-    SharePointError,
-    TokenRefused,
-)
-
-_CONTENT_TYPES = {
-    "verbose": "application/json;odata=verbose;charset=utf-8",
-    "nometadata": "application/json;odata=nometadata;streaming=true;charset=utf-8",
-    "minimal": "application/json;odata=minimalmetadata;streaming=true;charset=utf-8",
-    "v4": "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;"
-    "charset=utf-8",
-    "v4none": "application/json;odata.metadata=none;odata.streaming=true;IEEE754Compatible=false;"
-    "charset=utf-8",
-}
-# Complex-typed properties get their own __metadata in verbose answers.
-_COMPLEX_TYPES = {"CurrentChangeToken": "SP.ChangeToken", "ResourcePath": "SP.ResourcePath"}
-
+from .exceptions import TokenRefused
 
 # Navigation properties a verbose answer lists as {"__deferred": {"uri": ..}} (a subset of SharePoint's).
 _WEB_NAVIGATION = (
@@ -49,46 +32,6 @@ _WEB_NAVIGATION = (
     "Webs",
 )
 _SITE_NAVIGATION = ("Features", "Owner", "RootWeb", "UserCustomActions")
-
-
-def _unless_selected(request: Request, navigation: tuple[str, ...]) -> tuple[str, ...]:
-    """A ``$select`` narrows a verbose answer to the chosen properties: no deferred navigation then."""
-    return () if request.arg("$select") else navigation
-
-
-def odata_mode(accept: str | None) -> str:
-    """The OData flavour a client asked for.
-
-    [unsure] Without a JSON ``Accept`` (none, ``*/*``, ``application/atom+xml``) SharePoint answers Atom
-    XML; the sandbox answers minimal-metadata JSON instead, since no spkit client asks for XML.
-    """
-    accept = (accept or "").lower().replace(" ", "")
-    if "odata=verbose" in accept:
-        return "verbose"
-    if "odata=nometadata" in accept:
-        return "nometadata"
-    if "odata.metadata=none" in accept:
-        return "v4none"
-    if "odata.metadata=minimal" in accept or "odata.metadata=full" in accept:
-        return "v4"
-    return "minimal"
-
-
-@dataclass(frozen=True)
-class Entity:
-    """One SP entity to render: its type, where it lives, and its (already ``$select``-ed) fields."""
-
-    type_name: str  # SP.Web
-    edit_link: str  # Web
-    entity_set: str  # SP.ApiData.Webs
-    v4_context: str  # web
-    base_url: str  # the site's URL
-    fields: dict[str, Any]
-    deferred: tuple[str, ...] = field(default=())
-
-    @property
-    def uri(self) -> str:
-        return f"{self.base_url}/_api/{self.edit_link}"
 
 
 @dataclass(frozen=True)
@@ -122,10 +65,7 @@ class SharePointService:
         """Authenticate first (SharePoint does), then answer like SharePoint for an unknown target."""
 
         def work(ctx: _Context) -> Entity:
-            _, sep, rest = ctx.request.path.partition("/_api/")
-            if sep:
-                raise models.resource_not_found(rest.split("/")[0] or "_api")
-            raise FileNotFound()
+            raise unknown_target(ctx.request.path)
 
         return self._answer(request, work)
 
@@ -133,7 +73,7 @@ class SharePointService:
         return self._error(
             request,
             odata_mode(request.header("Accept")),
-            MethodNotAllowed(f"The HTTP method '{request.method}' cannot be used on this resource."),
+            MethodNotAllowed(request.method),
         )
 
     def throttled(self, request: Request, retry_after: int) -> Response:
@@ -147,9 +87,7 @@ class SharePointService:
         return Response.text(429, "429 TOO MANY REQUESTS", headers=headers)
 
     def internal_error(self, request: Request, error: Exception) -> Response:
-        response = self._error(
-            request, odata_mode(request.header("Accept")), InternalError("Sorry, something went wrong.")
-        )
+        response = self._error(request, odata_mode(request.header("Accept")), InternalError())
         response.headers.append(("x-sandbox-error", type(error).__name__))  # not Microsoft's; for debugging
         return response
 
@@ -158,32 +96,18 @@ class SharePointService:
     def get_web(self, request: Request, match) -> Response:
         def work(ctx: _Context) -> Entity:
             site = self._open(ctx, match["web"])
-            fields = models.select(models.web_fields(site, ctx.kind), request.arg("$select"), "SP.Web")
-            return Entity(
-                "SP.Web",
-                "Web",
-                "SP.ApiData.Webs",
-                "web",
-                site.url,
-                fields,
-                deferred=_unless_selected(request, _WEB_NAVIGATION),
-            )
+            fields = select(models.web_fields(site, ctx.kind), request.arg("$select"), "SP.Web")
+            nav = unless_selected(request.arg("$select"), _WEB_NAVIGATION)
+            return Entity("SP.Web", "Web", "SP.ApiData.Webs", site.url, fields, nav, v4_context="web")
 
         return self._answer(request, work)
 
     def get_site(self, request: Request, match) -> Response:
         def work(ctx: _Context) -> Entity:
             site = self._open(ctx, match["web"])
-            fields = models.select(models.site_fields(site), request.arg("$select"), "SP.Site")
-            return Entity(
-                "SP.Site",
-                "site",
-                "SP.ApiData.Sites",
-                "site",
-                site.url,
-                fields,
-                deferred=_unless_selected(request, _SITE_NAVIGATION),
-            )
+            fields = select(models.site_fields(site), request.arg("$select"), "SP.Site")
+            nav = unless_selected(request.arg("$select"), _SITE_NAVIGATION)
+            return Entity("SP.Site", "site", "SP.ApiData.Sites", site.url, fields, nav, v4_context="site")
 
         return self._answer(request, work)
 
@@ -213,38 +137,10 @@ class SharePointService:
         request_id = str(uuid.uuid4())
         return Response.json(
             200,
-            self._render(entity, mode),
+            render_entity(entity, mode),
             self._headers(request_id, mode),
-            content_type=_CONTENT_TYPES[mode],
+            content_type=CONTENT_TYPES[mode],
         )
-
-    @staticmethod
-    def _render(entity: Entity, mode: str) -> dict[str, Any]:
-        if mode in ("nometadata", "v4none"):
-            return dict(entity.fields)
-        if mode == "minimal":
-            return {
-                "odata.metadata": f"{entity.base_url}/_api/$metadata#{entity.entity_set}/@Element",
-                "odata.type": entity.type_name,
-                "odata.id": entity.uri,
-                "odata.editLink": entity.edit_link,
-                **entity.fields,
-            }
-        if mode == "v4":
-            # [unsure] the v4 context fragment for /_api/site
-            return {
-                "@odata.context": f"{entity.base_url}/_api/$metadata#{entity.v4_context}",
-                "@odata.type": f"#{entity.type_name}",
-                "@odata.id": entity.uri,
-                "@odata.editLink": entity.edit_link,
-                **entity.fields,
-            }
-        body: dict[str, Any] = {"__metadata": {"id": entity.uri, "uri": entity.uri, "type": entity.type_name}}
-        body.update({nav: {"__deferred": {"uri": f"{entity.uri}/{nav}"}} for nav in entity.deferred})
-        for name, value in entity.fields.items():
-            complex_type = _COMPLEX_TYPES.get(name)
-            body[name] = {"__metadata": {"type": complex_type}, **value} if complex_type and value else value
-        return {"d": body}
 
     @staticmethod
     def _headers(request_id: str, mode: str = "minimal") -> list[tuple[str, str]]:
@@ -264,13 +160,11 @@ class SharePointService:
         ]
 
     def _error(self, request: Request, mode: str, err: SharePointError) -> Response:
-        message = {"code": err.code, "message": {"lang": "en-US", "value": err.message}}
-        body = {"error": message} if mode == "verbose" else {"odata.error": message}
         headers = self._headers(str(uuid.uuid4()), mode)
         if err.status == 401:
             tenant, _ = self.state.tenant_by_sharepoint_host(request.host) or (None, "")
             headers.append(("WWW-Authenticate", self._challenge(tenant)))
-        return Response.json(err.status, body, headers, content_type=_CONTENT_TYPES[mode])
+        return Response.json(err.status, error_body(err, mode), headers, content_type=CONTENT_TYPES[mode])
 
     def _refused(self, request: Request, tenant: Tenant, refused: TokenRefused) -> Response:
         headers = self._headers(str(uuid.uuid4())) + [
