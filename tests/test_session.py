@@ -99,7 +99,38 @@ def test_environment_proxies_apply_to_unmapped_hosts_only(tls_server, monkeypatc
     assert other["verify"] == str(ca)
 
 
-def test_default_timeout_is_applied(tls_server):
+def test_the_session_timeout_applies_when_the_caller_gives_none(tmp_path):
+    import time
+
+    ca = ensure_ca(tmp_path)
+    cert, key = issue_server_certificate(ca, ["slow.example.localhost"], tmp_path)
+
+    def slow(request):
+        time.sleep(1.5)
+        return Response.json(200, {})
+
+    listener = Listener(slow, cert_path=cert, key_path=key).start()
+    try:
+        mapping = {"slow.example.localhost:443": f"127.0.0.1:{listener.port}"}
+        with build_session(ca_bundle=ca.pem_path, connect_to=mapping, timeout=(3, 0.3)) as s:
+            started = time.monotonic()
+            with pytest.raises(requests.exceptions.ReadTimeout):
+                s.get("https://slow.example.localhost/")
+            assert time.monotonic() - started < 1.4  # gave up at the read timeout, not at the answer
+            assert s.get("https://slow.example.localhost/", timeout=5).status_code == 200
+    finally:
+        listener.stop()
+
+
+def test_a_profile_ca_bundle_wins_over_the_cards(tls_server, tmp_path):
+    from spkit.http.session import session_for
+
     ca, port, _ = tls_server
-    with build_session(ca_bundle=ca, timeout=(3, 7)) as s:
-        assert s.timeout == (3, 7)
+    card = {
+        "ca_bundle": "/nonexistent/card-ca.pem",
+        "connect_to": {"api.example.localhost:443": f"127.0.0.1:{port}"},
+    }
+    with session_for(card, ca) as s:
+        assert s.get("https://api.example.localhost/").status_code == 200
+    with session_for(card) as s, pytest.raises(OSError):
+        s.get("https://api.example.localhost/")  # the card's CA file does not exist

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 
-from ..models.results import StepResult, StepStatus, VerificationResult
+from ..models.results import StepResult, StepStatus
 
 MARKS = {
     StepStatus.PASSED: "PASS",
@@ -24,10 +24,3 @@ def step_line(step: StepResult, width: int | None = None) -> str:
     if step.diagnosis and step.status is StepStatus.FAILED:
         text += f"\n      [{step.diagnosis.code}] fix: {step.diagnosis.fix}" if step.diagnosis.fix else ""
     return text
-
-
-def result_text(result: VerificationResult) -> str:
-    lines = [f"Verification of '{result.profile_name}' ({result.kind})"]
-    lines += [step_line(s) for s in result.steps]
-    lines.append(result.summary_line())
-    return "\n".join(lines)

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..models.profile import load_profile
 from ..services.verification import verify_profile
-from .render import result_text, step_line
+from .render import step_line
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,6 +51,3 @@ def run(args: argparse.Namespace) -> int:
         result = verify_profile(profile, progress=lambda step: print(step_line(step), flush=True))
         print(result.summary_line())
     return 0 if result.passed else 1
-
-
-__all__ = ["register", "run", "result_text"]

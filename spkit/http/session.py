@@ -31,7 +31,7 @@ def default_retry(total: int = 5) -> Retry:
     return RetryAfter(
         total=total,
         connect=2,
-        read=0,
+        read=False,  # a read timeout surfaces as requests.ReadTimeout (diagnosed as a timeout), not retried
         other=0,  # a TLS verification failure will fail the same way again: report it at once
         status=total,
         status_forcelist=(429, 503),
@@ -97,6 +97,14 @@ def build_session(
 def session_for_card(card: Mapping[str, Any], **kwargs: Any) -> SpkitSession:
     """A session that reaches a sandbox: its CA, its connect-to map."""
     return build_session(ca_bundle=card["ca_bundle"], connect_to=card["connect_to"], **kwargs)
+
+
+def session_for(card: Mapping[str, Any] | None, ca_bundle: str | os.PathLike | None = None) -> SpkitSession:
+    """The session for a profile or target: the sandbox's map when there is a card, and the profile's own
+    CA bundle, which wins over the card's and over the environment's."""
+    if card is None:
+        return build_session(ca_bundle=ca_bundle)
+    return build_session(ca_bundle=ca_bundle or card["ca_bundle"], connect_to=card["connect_to"])
 
 
 def retries_of(response: requests.Response) -> int:

@@ -84,14 +84,12 @@ class RunningSandbox:
             faults=Faults(throttle_rate=options.throttle, latency_ms=options.latency_ms)
         )
         self.state.consent_delay_s = options.consent_delay_s
-        build_state(scenario, state_dir, sites=options.sites, state=self.state)
+        _, vault = build_state(scenario, state_dir, sites=options.sites, state=self.state)
         if options.extended_protection:
             for each in self.state.farms.values():
                 if each.scheme == "https":
                     each.extended_protection = options.extended_protection
-        from .scenario import CredentialVault
-
-        self.tokens = TokenService(CredentialVault(state_dir).signing_key(), self.state.authority_host)
+        self.tokens = TokenService(vault.signing_key(), self.state.authority_host)
         services = [m.make_service(self.state, self.tokens) for m in (identity, graph, sharepoint, farm)]
         self.dispatcher = Dispatcher(self.state, services)
         ca = ensure_ca(state_dir)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import InputError
-from ..http.session import SpkitSession, build_session, session_for_card
+from ..http.session import SpkitSession, session_for
 from ..models.cert_store import CertificateStore
 from ..models.profile import (
     CertificateFileCredential,
@@ -16,12 +16,7 @@ from .auth import AppCredential, certificate_credential, secret_credential
 
 def session_for_profile(profile: OnlineProfile) -> SpkitSession:
     """The one session for a profile: its CA bundle, and the sandbox's connect-to map when it has one."""
-    if profile.card is not None:
-        session = session_for_card(profile.card)
-        if profile.ca_bundle:
-            session.ca_bundle = session.verify = str(profile.ca_bundle)
-        return session
-    return build_session(ca_bundle=profile.ca_bundle)
+    return session_for(profile.card, profile.ca_bundle)
 
 
 def app_credential(profile: OnlineProfile) -> AppCredential:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import requests
+
 from ..errors import AuthorizationError, CheckError, ServiceError, ThrottledError
 from ..http.session import SpkitSession
 from .http_errors import call, json_body
@@ -11,7 +13,8 @@ from .http_errors import call, json_body
 NOMETADATA = "application/json;odata=nometadata"
 
 
-def _error_text(response) -> str:
+def odata_error_text(response: requests.Response) -> str:
+    """The code and message of SharePoint's error body (nometadata or verbose), else the text."""
     try:
         body = response.json()
     except ValueError:
@@ -24,7 +27,7 @@ def _error_text(response) -> str:
 
 
 def sharepoint_error(response, url: str, what: str) -> CheckError:
-    evidence = f"HTTP {response.status_code}: {_error_text(response)}"[:300]
+    evidence = f"HTTP {response.status_code}: {odata_error_text(response)}"[:300]
     status = response.status_code
     if status == 401 and "Unsupported app only token" in response.text:
         return AuthorizationError(

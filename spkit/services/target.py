@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..http.session import SpkitSession, build_session, session_for_card
+from ..http.session import SpkitSession, session_for
 from ..models.address import SharePointAddress, parse_sharepoint_address
 from ..models.card import load_card
 from ..models.clouds import Cloud, get_cloud, sandbox_cloud
@@ -26,12 +26,7 @@ class Target:
     ca_bundle: Path | None = None
 
     def session(self) -> SpkitSession:
-        if self.card is not None:
-            session = session_for_card(self.card)
-            if self.ca_bundle:
-                session.ca_bundle = session.verify = str(self.ca_bundle)
-            return session
-        return build_session(ca_bundle=self.ca_bundle)
+        return session_for(self.card, self.ca_bundle)
 
     def discover(self, session: SpkitSession) -> TenantDiscovery:
         return discover_tenant(session, self.cloud, self.tenant_ref)

@@ -9,21 +9,10 @@ import requests
 from ...errors import AuthenticationError, AuthorizationError, CheckError, ServiceError, ThrottledError
 from ...http.session import SpkitSession
 from ..http_errors import call, json_body
+from ..sharepoint_rest import odata_error_text
 
 NOMETADATA = "application/json;odata=nometadata"
 VERSION_HEADER = "MicrosoftSharePointTeamServices"
-
-
-def _odata_message(response: requests.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:160]
-    err = body.get("odata.error") or body.get("error") or {}
-    message = err.get("message")
-    if isinstance(message, dict):
-        message = message.get("value")
-    return " ".join(str(x) for x in (err.get("code", ""), message or "") if x)
 
 
 def farm_error(response: requests.Response, url: str, what: str, account: str) -> CheckError:
@@ -49,7 +38,7 @@ def farm_error(response: requests.Response, url: str, what: str, account: str) -
         return AuthorizationError(
             f"{what}: {account} has no access to {url}",
             code="ONPREM_ACCESS_DENIED",
-            evidence=f"HTTP 403: {_odata_message(response)}",
+            evidence=f"HTTP 403: {odata_error_text(response)}",
             fix="give the account access (site collection administrator, or Full Control by web application "
             "policy)",
         )
@@ -57,20 +46,20 @@ def farm_error(response: requests.Response, url: str, what: str, account: str) -
         return ServiceError(
             f"{what}: nothing at {url}",
             code="ONPREM_NOT_FOUND",
-            evidence=f"HTTP 404: {_odata_message(response)}",
+            evidence=f"HTTP 404: {odata_error_text(response)}",
             fix="check the address",
         )
     if status in (429, 503):
         return ThrottledError(
             f"{what}: the farm kept answering {status}",
             code="ONPREM_THROTTLED",
-            evidence=_odata_message(response),
+            evidence=odata_error_text(response),
             fix="try again later",
         )
     return ServiceError(
         f"{what}: the farm answered HTTP {status}",
         code="ONPREM_ERROR",
-        evidence=_odata_message(response),
+        evidence=odata_error_text(response),
         fix="see the evidence",
     )
 

@@ -6,15 +6,13 @@ from __future__ import annotations
 from requests_ntlm import HttpNtlmAuth
 
 from ...errors import InputError
-from ...http.session import SpkitSession, build_session, session_for_card
+from ...http.session import SpkitSession, session_for
 from ...models.onprem_profile import OnpremProfile
 
 
 def session_for_onprem(profile: OnpremProfile) -> SpkitSession:
     """NTLM over one keep-alive connection per host (requests-ntlm on pyspnego; NTLMv2; CBT over TLS)."""
-    session = session_for_card(profile.card) if profile.card is not None else build_session()
-    if profile.ca_bundle:
-        session.ca_bundle = session.verify = str(profile.ca_bundle)
+    session = session_for(profile.card, profile.ca_bundle)
     if profile.auth == "negotiate":
         session.auth = _kerberos_auth()
         return session
