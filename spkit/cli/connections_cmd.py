@@ -17,9 +17,11 @@ import yaml
 
 from ..errors import InputError, ProfileError
 from ..models.profile import ProfileFieldError, load_profile, profile_from_dict
+from ..services.onboarding import admin_context, remove_connection, was_created_by_spkit
+from ..services.target import target_from_profile
 from ..store import ConnectionStore, SavedConnection, store_ref
 from ..store.changes import parse_assignments
-from .admin_cmd import add_admin_args, run_unregister
+from .admin_options import add_admin_args, admin_password, say, show_device_code
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -245,9 +247,10 @@ def run_rename(args: argparse.Namespace) -> int:
 
 def run_remove(args: argparse.Namespace) -> int:
     store = ConnectionStore()
+    ctx = None
     if args.unregister:
         saved = store.get(args.name)
-        if not saved.registration or saved.registration.get("created_by") != "spkit":
+        if not was_created_by_spkit(saved.registration):
             raise InputError(
                 f"connection '{saved.name}' has no app registration made by spkit to unregister",
                 code="UNREGISTER_NOTHING",
@@ -258,19 +261,37 @@ def run_remove(args: argparse.Namespace) -> int:
                 "--unregister needs --admin UPN (a Global Administrator signs in to delete the app)",
                 code="USAGE",
             )
-        args.connection, args.profile = saved.name, None
-        args.client_id_to_delete, args.force = saved.registration.get("client_id"), False
-        run_unregister(args)  # the connection is removed only once its app is gone
-        store.remove(saved.name)
-    else:
-        saved = store.remove(args.name)
-        if saved.registration and saved.registration.get("created_by") == "spkit":
+        target = target_from_profile(saved.profile)
+        ctx = admin_context(
+            target,
+            args.admin,
+            password=admin_password(args, target),
+            show_code=show_device_code,
+            client_id=args.client_id,
+            timeout_s=args.timeout,
+            require="global",
+        )
+    try:
+        removed = remove_connection(args.name, unregister_with=ctx, store=store, progress=say)
+    finally:
+        if ctx is not None:
+            ctx.close()
+    if removed.unregistered is not None:
+        app = removed.unregistered
+        if app.get("already_gone"):
+            print(f"the application {app.get('appId')} no longer exists in Entra ID: nothing to delete")
+        else:
             print(
-                f"spkit: note: the app registration spkit created ({saved.registration.get('client_id', '?')}) "
-                "stays in Entra ID; next time use --unregister to delete it too",
-                file=sys.stderr,
+                f"deleted the application '{app.get('displayName')}' ({app.get('appId')}) "
+                "and its service principal"
             )
-    print(f"removed connection '{saved.name}'")
+    if removed.app_left_behind:
+        print(
+            f"spkit: note: the app registration spkit created ({(removed.registration or {}).get('client_id', '?')}) "
+            "stays in Entra ID; next time use --unregister to delete it too",
+            file=sys.stderr,
+        )
+    print(f"removed connection '{removed.name}'")
     return 0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Mapping
+from urllib.parse import urlsplit, urlunsplit
 
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -68,6 +69,22 @@ class ConnectToAdapter(HTTPAdapter):
 
     def maps(self, host: str, port: int) -> bool:
         return (host.lower(), port) in self.connect_to
+
+    def browser_url(self, url: str) -> str:
+        """The address a browser on this machine opens for ``url``.
+
+        A browser knows no connect-to map, but it resolves ``*.localhost`` to loopback by itself; so a
+        mapped host keeps its name (for the certificate and the Host header) and takes the port it is
+        mapped to. Unmapped URLs are returned as they are."""
+        parts = urlsplit(url)
+        if not parts.hostname:
+            return url
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        target = self.connect_to.get((parts.hostname.lower(), port))
+        if target is None:
+            return url
+        netloc = f"{parts.hostname}:{target[1]}"
+        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
     def init_poolmanager(self, connections, maxsize, block=False, **pool_kwargs) -> None:
         super().init_poolmanager(connections, maxsize, block=block, **pool_kwargs)

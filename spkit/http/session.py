@@ -71,6 +71,10 @@ class SpkitSession(requests.Session):
             kwargs["timeout"] = self.timeout
         return super().request(method, url, *args, **kwargs)
 
+    def browser_url(self, url: str) -> str:
+        """``url`` as a browser on this machine can open it (a sandbox host gets its real port)."""
+        return self.adapter.browser_url(url)
+
     def merge_environment_settings(self, url, proxies, stream, verify, cert):
         settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
         if self.ca_bundle and verify in (None, True):

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ProfileError
-from ..models.profile import OnlineProfile, profile_from_dict
+from ..models.profile import Profile, profile_from_dict
 from ..models.secrets import parse_secret_ref
 from .changes import apply_changes
 from .cipher import SecretBox
@@ -35,7 +35,7 @@ from .names import check_name, not_found
 from .paths import private_dir, store_path
 
 # The profile fields that may hold a ``store:`` reference: the keys of a connection's stored secrets.
-SECRET_FIELDS = ("client_secret", "certificate.password")
+SECRET_FIELDS = ("client_secret", "certificate.password", "admin_password")
 # Registration metadata must not carry credentials: keys like these are refused (``*_id`` is fine).
 _SECRETISH = re.compile(r"(?i)(secret|password|passphrase|private_?key|pfx)(?!.*_ids?$)")
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class SavedConnection:
     store_path: Path = field(repr=False)
 
     @cached_property
-    def profile(self) -> OnlineProfile:
+    def profile(self) -> Profile:
         """The profile, rebuilt by ``profile_from_dict`` (raises ``ProfileError`` when it no longer holds)."""
         return profile_from_dict(
             copy.deepcopy(self.profile_data), source=f"saved connection '{self.name}' ({self.store_path})"
@@ -70,7 +70,9 @@ class SavedConnection:
 
     @property
     def credential_kind(self) -> str:
-        """client_secret, certificate_file or certificate_thumbprint, read from the raw data."""
+        """client_secret, certificate_file, certificate_thumbprint or (on-premises) password."""
+        if self.profile_data.get("kind") == "onprem":
+            return "password"
         if "client_secret" in self.profile_data:
             return "client_secret"
         cert = self.profile_data.get("certificate")
@@ -86,7 +88,7 @@ class SavedConnection:
         return {
             "name": self.name,
             "kind": data.get("kind"),
-            "cloud": data.get("cloud", "global"),
+            "cloud": None if data.get("kind") == "onprem" else data.get("cloud", "global"),
             "sharepoint_url": data.get("sharepoint_url"),
             "tenant_id": data.get("tenant_id"),
             "credential": self.credential_kind,
@@ -156,7 +158,7 @@ class ConnectionStore:
 
     def add(
         self,
-        profile: OnlineProfile | Mapping[str, Any],
+        profile: Profile | Mapping[str, Any],
         *,
         secrets: Mapping[str, str] | None = None,
         registration: Mapping[str, Any] | None = None,
@@ -167,7 +169,7 @@ class ConnectionStore:
         out a credential that ``secrets`` supplies); each secret is stored encrypted and its profile
         field becomes ``store:NAME/KEY``. With ``replace``, a registration or secret not given again
         is kept, so re-saving never orphans the app spkit created."""
-        data = profile.to_dict() if isinstance(profile, OnlineProfile) else copy.deepcopy(dict(profile))
+        data = copy.deepcopy(dict(profile)) if isinstance(profile, Mapping) else profile.to_dict()
         name = check_name(name if name is not None else data.get("name"))
         data["name"] = name
         values = _check_secret_values(secrets)
