@@ -16,9 +16,16 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*; touch $@
 
 demo: install
+	@.ci/system-deps --optional directory
 	$(BIN)/python -m spkit.demo --state $(STATE) --parameters parameters --out out/demo
 
-test: install
+# The Debian packages the tests need (slapd, ldap-utils, chromium): installs what is missing with
+# apt-get (as root, else sudo), else prints the one command to run; does nothing when all is there.
+.PHONY: system-deps
+system-deps:
+	@.ci/system-deps
+
+test: system-deps install
 	$(BIN)/python -m pytest -n $(JOBS) -q
 
 lint: install
@@ -33,6 +40,14 @@ sandbox-stop: install
 
 sandbox-status: install
 	$(BIN)/spkit sandbox status --state $(STATE)
+
+.PHONY: lab
+# JupyterLab on notebooks/ (127.0.0.1), the sandbox started first when it is not running.
+lab: install
+	@.ci/system-deps --optional directory
+	@$(BIN)/spkit sandbox status --state $(STATE) >/dev/null 2>&1 || $(BIN)/spkit sandbox start --detach --state $(STATE)
+	SPKIT_SANDBOX_CARD=$(abspath $(STATE))/sandbox.json $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks \
+		$(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: install
 	$(BIN)/python bench/bench_site_enumeration.py

@@ -1,8 +1,9 @@
 """``spkit ad users|trusts`` through the real CLI against a real OpenLDAP slapd started for the session.
 
-The directory is fabrikam.local shaped like Active Directory (tests/ldap/: ad-lite.schema,
-fabrikam.ldif, 1,200 generated users). One slapd serves every pytest-xdist worker; the last worker
-to finish stops it. If slapd is missing the tests FAIL (CI installs it): they never skip silently.
+The directory is fabrikam.local shaped like Active Directory (the sandbox's ad-lite.schema, and
+tests/ldap/: fabrikam.ldif, 1,200 generated users). One slapd serves every pytest-xdist worker; the last
+worker to finish stops it. If slapd is missing the tests FAIL (make test installs it: make system-deps):
+they never skip silently.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@
 group's members (the farm's administrators), page by page in constant memory. ``trusts`` lists the
 domain's trusts and how Browse reaches each one. Without a directory (no ``--server``, no
 ``SPKIT_AD_SERVER``) the answer is the wizard's: type the UPN. The password comes by reference or on
-stdin and is never printed.
+stdin and is never printed. ``--sandbox CARD`` takes the server, CA, base and account from a running
+sandbox's directory (the farm's domain and its partners); options given win over the card's.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import csv
 import json
 import sys
 
+from ..models.card import load_running_card
 from ..models.secrets import Secret
 from ..services.ad import (
     SearchStats,
@@ -25,6 +27,7 @@ from ..services.ad import (
     resolve_group,
     use_nested,
 )
+from ..services.ad.sandbox_directory import directory_settings_from_card, no_directory_error
 from ..services.ad.settings import (
     DEFAULT_PAGE_SIZE,
     DEFAULT_TIMEOUT,
@@ -57,6 +60,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--server",
         metavar="URL",
         help=f"ldaps://dc01.fabrikam.local[:port] or ldap://... (default: ${ENV_SERVER})",
+    )
+    where.add_argument(
+        "--sandbox",
+        metavar="CARD",
+        help="browse a running sandbox's directory: server, CA, base and bind account from its card "
+        "(sandbox.json); --base fabrikam.local|contoso.local|northwind.local picks a domain and its account",
     )
     where.add_argument(
         "--base",
@@ -168,9 +177,32 @@ def _note(text: str) -> None:
 
 
 def _settings(args: argparse.Namespace):
+    if args.sandbox:
+        return _sandbox_settings(args)
     configured_server(args.server)  # "type the UPN" comes before anything is read from stdin
     password = Secret(sys.stdin.read().rstrip("\r\n")) if args.password_stdin else None
     return build_settings(
+        server=args.server,
+        user=args.user,
+        password=password,
+        password_ref=args.password,
+        base=args.base,
+        ca_bundle=args.ca_bundle,
+        starttls=args.starttls,
+        global_catalog=args.global_catalog,
+        timeout=args.timeout,
+        page_size=args.page_size,
+        time_limit=args.time_limit,
+    )
+
+
+def _sandbox_settings(args: argparse.Namespace):
+    card = load_running_card(args.sandbox)  # a stopped sandbox says so, and how to start it
+    if card.get("directory", {}).get("available") is not True:
+        raise no_directory_error(card)
+    password = Secret(sys.stdin.read().rstrip("\r\n")) if args.password_stdin else None
+    return directory_settings_from_card(
+        card,
         server=args.server,
         user=args.user,
         password=password,

@@ -9,7 +9,17 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import InputError, SpkitError
-from . import ad_cmd, admin_cmd, certs_cmd, connections_cmd, sandbox_cmd, sites_cmd, verify_cmd
+from . import (
+    ad_cmd,
+    admin_cmd,
+    certs_cmd,
+    connections_cmd,
+    record_cmd,
+    sandbox_cmd,
+    sites_cmd,
+    verify_cmd,
+    wizard_cmd,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -26,7 +36,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"spkit {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in (verify_cmd, sites_cmd, admin_cmd, connections_cmd, certs_cmd, sandbox_cmd, ad_cmd):
+    for module in (
+        verify_cmd,
+        sites_cmd,
+        admin_cmd,
+        connections_cmd,
+        certs_cmd,
+        sandbox_cmd,
+        ad_cmd,
+        wizard_cmd,
+        record_cmd,
+    ):
         module.register(sub)
     return parser
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from ..errors import InputError
@@ -52,6 +53,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="Extended Protection (channel binding) on every HTTPS farm, whatever the scenario says",
     )
     start.add_argument(
+        "--no-directory",
+        action="store_true",
+        help="do not serve the farms' Active Directory domains (LDAPS with slapd, served when installed)",
+    )
+    start.add_argument(
         "--detach", action="store_true", help="run in the background and return once it answers"
     )
     start.set_defaults(handler=_start)
@@ -85,6 +91,7 @@ def _options(args: argparse.Namespace) -> runner.SandboxOptions:
         latency_ms=args.latency,
         consent_delay_s=args.consent_delay,
         extended_protection=args.extended_protection,
+        directory=not args.no_directory,
     )
 
 
@@ -93,8 +100,18 @@ def _start(args: argparse.Namespace) -> int:
     if args.detach:
         card = runner.start_detached(options)
         print(f"sandbox started (pid {card['pid']}); card: {options.state_dir / 'sandbox.json'}")
+        _directory_line(card, options.directory)
         return 0
     return runner.run_foreground(options, announce=lambda text: print(text, flush=True))
+
+
+def _directory_line(card: dict, asked: bool) -> None:
+    """Where the directory is (stdout), or one warning line saying why it is not served (stderr)."""
+    line = runner.directory_line(card)
+    if (card.get("directory") or {}).get("available"):
+        print(line)
+    elif asked:
+        print(f"spkit: warning: {line}", file=sys.stderr)
 
 
 def _stop(args: argparse.Namespace) -> int:
@@ -111,6 +128,20 @@ def _status(args: argparse.Namespace) -> int:
         print(json.dumps(info, indent=2))
     elif info["answers"]:
         print(f"sandbox running (pid {info['pid']}) and answering; card: {info['card']}")
+        print(_status_directory_line(info["directory"], info["card"]))
     else:
         print(f"sandbox not answering: {info.get('reason', 'unknown')}")
     return 0 if info["answers"] else 1
+
+
+def _status_directory_line(directory: dict, card_path: str) -> str:
+    if not directory.get("available"):
+        fix = directory.get("fix")
+        return f"directory not served: {directory.get('reason')}" + (f"; {fix}" if fix else "")
+    if not directory.get("running"):
+        return f"directory: slapd (pid {directory.get('pid')}) is gone; restart the sandbox"
+    domains = ", ".join(f"{d['domain']} ({d['role']})" for d in directory.get("domains", []))
+    return (
+        f"directory: {directory['ldaps_url']} ({domains}); CA {directory['ca_bundle']}; "
+        f"try: spkit ad users --sandbox {card_path} --group 'SharePoint Farm Admins'"
+    )

@@ -8,12 +8,15 @@ some other layer.
 from __future__ import annotations
 
 import json
+import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from spkit.errors import InputError
+from spkit.errors import InputError, SandboxError
 
 CARD_VERSION = 1
+CARD_NAME = "sandbox.json"  # what a sandbox writes in its state directory, and removes when it stops
 REQUIRED_KEYS = ("version", "ca_bundle", "connect_to", "cloud", "tenants")
 CLOUD_KEYS = ("authority_host", "graph_url", "sharepoint_suffix")
 TENANT_KEYS = ("name", "tenant_id")
@@ -44,6 +47,83 @@ def load_card(path: str | Path) -> dict[str, Any]:
         raise _card_error(card_path, f"is not valid JSON (line {exc.lineno}: {exc.msg})") from None
     validate_card(card, card_path)
     return card
+
+
+def sandbox_not_running(card_path: Path, why: str) -> SandboxError:
+    """``SANDBOX_NOT_RUNNING``: the sandbox a profile names is stopped; the fix says how to start it."""
+    state = card_path.parent
+    return SandboxError(
+        f"the sandbox is not running: {why}",
+        code="SANDBOX_NOT_RUNNING",
+        fix=f"start it with 'make sandbox-start' (in the spkit checkout, for its .sandbox/) or "
+        f"'spkit sandbox start --detach --state {state}'",
+    )
+
+
+def resolve_card_path(text: str | Path, base_dir: Path | None = None) -> Path:
+    """A card path as a profile writes it: relative paths start at the profile's directory."""
+    path = Path(text).expanduser()
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    return path.resolve()
+
+
+def load_running_card(path: str | Path) -> dict[str, Any]:
+    """``load_card`` for a sandbox that must be running: a missing ``sandbox.json`` (a stopped sandbox
+    removes it) or a card whose process has ended is ``SANDBOX_NOT_RUNNING`` (a ``SandboxError``, exit
+    1). A missing file of another name was never a sandbox's card: that path is wrong."""
+    card_path = Path(path).expanduser()
+    if not card_path.exists():
+        if card_path.name == CARD_NAME:
+            raise sandbox_not_running(card_path, f"there is no sandbox card at {card_path}")
+        raise _card_error(
+            card_path,
+            "does not exist",
+            code="CARD_NOT_FOUND",
+            fix=f"check the path: a sandbox writes its card as {CARD_NAME} in its state directory",
+        )
+    card = load_card(card_path)
+    if not card_process_running(card):
+        raise sandbox_not_running(
+            card_path, f"its card {card_path} names process {card.get('pid')}, which has ended"
+        )
+    return card
+
+
+def card_process_running(card: dict[str, Any]) -> bool:
+    """Whether the process that wrote the card still runs; True when the card cannot tell.
+
+    A sandbox's card carries its ``pid`` and ``started_at``. A process with that pid that started
+    after the card was written is another process that was given the pid since (Linux ``/proc``).
+    """
+    pid, written = card.get("pid"), card.get("started_at")
+    if not isinstance(pid, int) or pid <= 0 or not isinstance(written, str):
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text("ascii", "replace").rpartition(")")[2].split()
+        if stat[0] in ("Z", "X"):
+            return False  # ended; its parent has not reaped it yet
+        boot = next(
+            float(line.split()[1])
+            for line in Path("/proc/stat").read_text("ascii").splitlines()
+            if line.startswith("btime ")
+        )
+        began = boot + int(stat[19]) / os.sysconf("SC_CLK_TCK")
+        if began <= datetime.fromisoformat(written).timestamp() + 2:  # started_at has whole seconds
+            return True
+    except (OSError, ValueError, IndexError, StopIteration):
+        return True  # no procfs (macOS), or no usable date: trust the pid
+    try:  # started later, but its command line names the card's state directory: the clock moved
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return bool(card.get("state_dir")) and str(card["state_dir"]).encode() in command
 
 
 def validate_card(card: Any, path: object = "<card>") -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import AddressError, InputError
 from .accounts import WindowsAccount, parse_account
-from .card import load_card
+from .card import load_running_card, resolve_card_path
 from .secrets import SecretRef
 from .server_address import ServerAddress, check_port, parse_server_address
 
@@ -81,17 +81,10 @@ class OnpremProfile:
 
 def build_onprem(b: _Builder) -> OnpremProfile:
     """Validate the fields of an on-premises profile (the builder names the source and field in errors)."""
-    from .profile import _NAME_RE, _check_keys
+    from .profile import _check_keys, parse_profile_name
 
     _check_keys(b, b.data, ONPREM_KEYS)
-    name = b.required("name")
-    if not _NAME_RE.fullmatch(name):
-        raise b.fail(
-            "name",
-            "must be 1-64 letters, digits, spaces or - _ .",
-            "rename it, e.g. fabrikam-farm",
-            code="PROFILE_NAME_INVALID",
-        )
+    name = parse_profile_name(b.required("name"), source=b.source, example="fabrikam-farm")
     try:
         server = parse_server_address(b.required("sharepoint_url"))
     except AddressError as exc:
@@ -127,9 +120,9 @@ def build_onprem(b: _Builder) -> OnpremProfile:
     card = None
     sandbox = None
     if sandbox_text is not None:
-        sandbox = b.path("sandbox", sandbox_text, what="sandbox card")
+        sandbox = resolve_card_path(sandbox_text, b.base_dir)
         try:
-            card = load_card(sandbox)
+            card = load_running_card(sandbox)  # SANDBOX_NOT_RUNNING (not a bad path) when it is stopped
         except InputError as exc:
             raise b.fail("sandbox", exc.summary, exc.fix, code=exc.code) from None
     return OnpremProfile(

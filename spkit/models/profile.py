@@ -19,7 +19,7 @@ import yaml
 
 from spkit.errors import AddressError, CertificateError, CloudError, InputError, ProfileError
 from spkit.models.address import SharePointAddress, parse_sharepoint_address
-from spkit.models.card import load_card
+from spkit.models.card import load_running_card, resolve_card_path
 from spkit.models.certificates import CERTIFICATE_EXTENSIONS, normalise_thumbprint
 from spkit.models.clouds import GLOBAL, Cloud, canonical_cloud_name, get_cloud, sandbox_cloud
 from spkit.models.secrets import REFERENCE_FORMS, SecretRef, parse_secret_ref
@@ -266,6 +266,81 @@ def _clean_paste(text: str) -> str:
     return text.translate(_PASTE_JUNK)
 
 
+# --- field rules, public so that a form (the wizard) checks one field with the profile's own rule -----
+
+
+def parse_guid(value: str, *, field: str, what: str, source: str = "") -> str:
+    """A pasted GUID (braces, blanks, invisible characters, upper case, no hyphens) as 8-4-4-4-12."""
+    cleaned = _clean_paste(value).lower().removeprefix("{").removesuffix("}")
+    if not _GUID_RE.fullmatch(cleaned):
+        raise ProfileFieldError(
+            field,
+            f"is not a GUID (expected 8-4-4-4-12 hexadecimal digits like {_GUID_EXAMPLE})",
+            source=source,
+            fix=f"copy the {what} from the app registration's Overview page in the Entra admin center",
+            code="PROFILE_GUID_INVALID",
+        )
+    return str(uuid.UUID(cleaned))
+
+
+def parse_client_id(value: str, *, source: str = "") -> str:
+    """The app's Application (client) ID: a GUID, and not the ID of Microsoft Graph or SharePoint."""
+    client_id = parse_guid(value, field="client_id", what="Application (client) ID", source=source)
+    if client_id in _MICROSOFT_APP_IDS:
+        raise ProfileFieldError(
+            "client_id",
+            f"is the ID of {_MICROSOFT_APP_IDS[client_id]} itself, not of your app",
+            source=source,
+            fix="copy the Application (client) ID of your own app registration",
+            code="PROFILE_GUID_INVALID",
+        )
+    return client_id
+
+
+def parse_tenant_ref(value: str, *, source: str = "") -> str:
+    """A tenant ID (GUID) or one of the tenant's domains, cleaned and lower-cased."""
+    cleaned = _clean_paste(value).lower().rstrip(".")
+    if "." not in cleaned:
+        return parse_guid(cleaned, field="tenant_id", what="Directory (tenant) ID", source=source)
+    if not _is_domain(cleaned):
+        raise ProfileFieldError(
+            "tenant_id",
+            "is neither a tenant GUID nor a domain name",
+            source=source,
+            fix="copy the Directory (tenant) ID, or write a domain like contoso.onmicrosoft.com",
+            code="PROFILE_TENANT_INVALID",
+        )
+    return cleaned
+
+
+def parse_application_account(value: str, *, field: str = "application_account", source: str = "") -> str:
+    """The e-mail (UPN) of a user of the tenant, as a profile's ``application_account`` takes it."""
+    account = value.strip()
+    if not _is_email(account):
+        raise ProfileFieldError(
+            field,
+            "must be the e-mail (UPN) of a user of the tenant",
+            source=source,
+            fix="write it like admin@contoso.onmicrosoft.com",
+            code="PROFILE_ACCOUNT_INVALID",
+        )
+    return account
+
+
+def parse_profile_name(value: str, *, source: str = "", example: str = "contoso-prod") -> str:
+    """A profile's (and a saved connection's) name: 1-64 letters, digits, spaces or ``- _ .``."""
+    name = value.strip()
+    if not _NAME_RE.fullmatch(name):
+        raise ProfileFieldError(
+            "name",
+            "must be 1-64 letters, digits, spaces or - _ .",
+            source=source,
+            fix=f"rename it, e.g. {example}",
+            code="PROFILE_NAME_INVALID",
+        )
+    return name
+
+
 class _Builder:
     """Validates one profile's fields, raising ``ProfileFieldError`` tied to the source."""
 
@@ -322,15 +397,7 @@ class _Builder:
         return path
 
     def guid(self, key: str, value: str, what: str) -> str:
-        cleaned = _clean_paste(value).lower().removeprefix("{").removesuffix("}")
-        if not _GUID_RE.fullmatch(cleaned):
-            raise self.fail(
-                key,
-                f"is not a GUID (expected 8-4-4-4-12 hexadecimal digits like {_GUID_EXAMPLE})",
-                f"copy the {what} from the app registration's Overview page in the Entra admin center",
-                code="PROFILE_GUID_INVALID",
-            )
-        return str(uuid.UUID(cleaned))
+        return parse_guid(value, field=key, what=what, source=self.source)
 
     def secret_ref(self, label: str, value: object) -> SecretRef:
         if not isinstance(value, str):  # never show the value: it may be a pasted secret
@@ -406,36 +473,15 @@ def profile_from_dict(data: Any, *, source: str = "<dict>", base_dir: str | Path
 
 
 def _build_online(b: _Builder) -> OnlineProfile:
-    name = b.required("name")
-    if not _NAME_RE.fullmatch(name):
-        raise b.fail(
-            "name",
-            "must be 1-64 letters, digits, spaces or - _ .",
-            "rename it, e.g. contoso-prod",
-            code="PROFILE_NAME_INVALID",
-        )
+    name = parse_profile_name(b.required("name"), source=b.source)
     cloud_name, cloud_obj, card, sandbox = _cloud(b)
     try:
         address = parse_sharepoint_address(b.required("sharepoint_url"), cloud_obj)
     except AddressError as exc:
         raise b.fail("sharepoint_url", exc.summary, exc.fix, code=exc.code) from None
     tenant_id = _tenant_id(b)
-    client_id = b.guid("client_id", b.required("client_id"), "Application (client) ID")
-    if client_id in _MICROSOFT_APP_IDS:
-        raise b.fail(
-            "client_id",
-            f"is the ID of {_MICROSOFT_APP_IDS[client_id]} itself, not of your app",
-            "copy the Application (client) ID of your own app registration",
-            code="PROFILE_GUID_INVALID",
-        )
-    account = b.required("application_account")
-    if not _is_email(account):
-        raise b.fail(
-            "application_account",
-            "must be the e-mail (UPN) of a user of the tenant",
-            "write it like admin@contoso.onmicrosoft.com",
-            code="PROFILE_ACCOUNT_INVALID",
-        )
+    client_id = parse_client_id(b.required("client_id"), source=b.source)
+    account = parse_application_account(b.required("application_account"), source=b.source)
     ca_text = b.text("ca_bundle")
     return OnlineProfile(
         name=name,
@@ -476,9 +522,9 @@ def _cloud(b: _Builder) -> tuple[str, Cloud, dict[str, Any] | None, Path | None]
             "add sandbox: <path to the sandbox.json card>",
             code="PROFILE_MISSING",
         )
-    card_path = b.path("sandbox", sandbox_text, what="sandbox card")
+    card_path = resolve_card_path(sandbox_text, b.base_dir)
     try:
-        card = load_card(card_path)
+        card = load_running_card(card_path)  # SANDBOX_NOT_RUNNING (not a bad path) when it is stopped
         cloud = sandbox_cloud(card)
     except InputError as exc:
         raise b.fail("sandbox", exc.summary, exc.fix, code=exc.code) from None
@@ -487,19 +533,7 @@ def _cloud(b: _Builder) -> tuple[str, Cloud, dict[str, Any] | None, Path | None]
 
 def _tenant_id(b: _Builder) -> str | None:
     value = b.text("tenant_id")
-    if value is None:
-        return None
-    cleaned = _clean_paste(value).lower().rstrip(".")
-    if "." not in cleaned:
-        return b.guid("tenant_id", cleaned, "Directory (tenant) ID")
-    if not _is_domain(cleaned):
-        raise b.fail(
-            "tenant_id",
-            "is neither a tenant GUID nor a domain name",
-            "copy the Directory (tenant) ID, or write a domain like contoso.onmicrosoft.com",
-            code="PROFILE_TENANT_INVALID",
-        )
-    return cleaned
+    return None if value is None else parse_tenant_ref(value, source=b.source)
 
 
 def _is_domain(text: str) -> bool:

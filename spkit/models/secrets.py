@@ -306,3 +306,22 @@ def parse_secret_ref(text: str, *, field: str, base_dir: str | Path | None = Non
             raise bad(form)
         target = f"{service.strip()}/{key.strip()}"
     return SecretRef(kind, target)
+
+
+def clean_secret_value(text: str, *, field: str) -> str:
+    """A secret's *value* as pasted (a client secret, a password): surrounding blanks and line ends go,
+    as the CLI strips what it reads on stdin; an empty value, or a reference typed where the value
+    belongs, is refused. The error never repeats the text."""
+    value = text.strip() if isinstance(text, str) else ""
+    if not value:
+        raise ProfileError(field, "is empty", code="SECRET_EMPTY", fix="paste the secret's value")
+    try:  # the store's rule: a value that parses as a reference is a reference given by mistake
+        parse_secret_ref(value, field=field)
+    except ProfileError:
+        return value
+    raise ProfileError(
+        field,
+        "looks like a secret reference, not the secret's value",
+        code="SECRET_VALUE_IS_REFERENCE",
+        fix="paste the value itself; it is kept encrypted in the saved-connections store",
+    )

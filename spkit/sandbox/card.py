@@ -130,6 +130,7 @@ def build_card(
     port: int,
     pid: int,
     extra_hosts: dict[str, str] | None = None,
+    directory: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     connect_to = {f"{h}:443": f"{address}:{port}" for h in state.hostnames()}
     connect_to.update(extra_hosts or {})
@@ -154,6 +155,9 @@ def build_card(
         "public_clients": public_client_entries(),
         # On-premises SharePoint Server farms; their host:port entries are in connect_to (extra_hosts).
         "farms": [_farm_entry(f) for f in state.farms.values()],
+        # The farms' Active Directory domains over LDAPS (slapd), or why they are not served:
+        # {"available": false, "reason": ..., "fix": ...}. See spkit/sandbox/directory/.
+        "directory": directory or {"available": False, "reason": "not started", "fix": ""},
     }
 
 

@@ -23,6 +23,7 @@ from ..errors import SandboxError, SandboxInputError
 from .access_tokens import TokenService
 from .ca import ensure_ca, issue_server_certificate
 from .card import CARD_NAME, build_card, write_card
+from .directory import SandboxDirectory, serve_directory, stop_recorded
 from .dispatch import Dispatcher
 from .scenario import build_state, load_scenario
 from .server import Listener
@@ -48,6 +49,8 @@ class SandboxOptions:
     consent_delay_s: float = 3.0
     # Overrides every HTTPS farm's scenario setting: "off" or "required" (None: as the scenario says).
     extended_protection: str | None = None
+    # Serve the farms' Active Directory domains over LDAPS with slapd (see directory/), when installed.
+    directory: bool = True
 
     def validate(self) -> None:
         """Bad arguments are bad input (``SandboxInputError``, exit 2), found before anything starts."""
@@ -85,6 +88,7 @@ class RunningSandbox:
         )
         self.state.consent_delay_s = options.consent_delay_s
         _, vault = build_state(scenario, state_dir, sites=options.sites, state=self.state)
+        self.vault = vault
         if options.extended_protection:
             for each in self.state.farms.values():
                 if each.scheme == "https":
@@ -112,6 +116,12 @@ class RunningSandbox:
         except BaseException:
             self.listener.stop()
             raise
+        try:
+            self.directory = self._serve_directory(cert, key, ca.pem_path)
+        except BaseException:
+            self.listener.stop()
+            self.farm_endpoints.stop()
+            raise
         if self.state.ntlm_user_file is not None:
             # NTLM_USER_FILE and LM_COMPAT_LEVEL=5 for this process (pyspnego's acceptor reads them)
             activate_environment(self.state.ntlm_user_file)
@@ -123,14 +133,32 @@ class RunningSandbox:
             port=self.listener.port,
             pid=os.getpid(),
             extra_hosts=self.farm_endpoints.connect_to,
+            directory=self.directory.card_entry(),
         )
         self.card_path = write_card(state_dir, self.card)
+
+    def _serve_directory(self, cert: Path, key: Path, ca_pem: Path) -> SandboxDirectory:
+        """slapd for the farms' domains (its accounts are the farms'); none without slapd, and says why."""
+        if not self.options.directory:
+            return SandboxDirectory(False, "not asked for (--no-directory)")
+        directory = serve_directory(
+            list(self.state.farms.values()),
+            self.vault,
+            self.options.state_dir,
+            cert=cert,
+            key=key,
+            ca_bundle=ca_pem,
+            owner_pid=os.getpid(),
+        )
+        self.vault.save()  # the partner domains' passwords, made once per state directory
+        return directory
 
     def stop(self) -> None:
         from .farm.ntlm import release_environment
 
         self.listener.stop()
         self.farm_endpoints.stop()
+        self.directory.stop()
         if self.state.ntlm_user_file is not None:
             release_environment(self.state.ntlm_user_file)
         try:
@@ -247,6 +275,8 @@ def run_foreground(options: SandboxOptions, announce=print) -> int:
         f"sandbox listening on https://{sandbox.listener.address}:{sandbox.listener.port} "
         f"(pid {os.getpid()}); card: {sandbox.card_path}"
     )
+    if options.directory:
+        announce(directory_line(sandbox.card))
     try:
         stop.wait()
     finally:
@@ -290,6 +320,8 @@ def start_detached(options: SandboxOptions, timeout_s: float = 60.0) -> dict[str
         args += ["--sites", str(options.sites)]
     if options.extended_protection is not None:
         args += ["--extended-protection", options.extended_protection]
+    if not options.directory:
+        args.append("--no-directory")
     if options.scenario is not None:
         args += ["--scenario", str(options.scenario.resolve())]
     out = open(options.state_dir / "sandbox.out", "ab")  # noqa: SIM115 - handed to the child
@@ -326,6 +358,7 @@ def stop(state_dir: Path, timeout_s: float = 15.0) -> int | None:
     if not card:
         return None
     if not card_process_alive(card):
+        stop_recorded(card.get("directory"), state_dir)  # the guardian's job, should it have been killed too
         (state_dir / CARD_NAME).unlink(missing_ok=True)  # a stale card: nothing (of ours) to stop
         return None
     pid = int(card["pid"])
@@ -336,6 +369,7 @@ def stop(state_dir: Path, timeout_s: float = 15.0) -> int | None:
         time.sleep(0.05)
     if pid_alive(pid):
         os.kill(pid, signal.SIGKILL)
+    stop_recorded(card.get("directory"), state_dir)  # normally gone with the sandbox; never left behind
     (state_dir / CARD_NAME).unlink(missing_ok=True)
     return pid
 
@@ -365,6 +399,40 @@ def status(state_dir: Path) -> dict[str, Any]:
             "pid": pid,
             "card": str(state_dir / CARD_NAME),
             "connect_to": card["connect_to"],
+            "directory": _directory_status(card),
         }
     except Exception as exc:  # any failure to answer is the status we report
         return {"running": True, "answers": False, "pid": pid, "reason": str(exc)}
+
+
+def _directory_status(card: dict[str, Any]) -> dict[str, Any]:
+    """The card's directory without its passwords, and whether its slapd still runs."""
+    entry = card.get("directory")
+    if not isinstance(entry, dict):
+        return {"available": False, "reason": "this sandbox's card lists no directory"}
+    if not entry.get("available"):
+        return {k: entry.get(k) for k in ("available", "reason", "fix")}
+    pid = entry.get("pid")
+    return {
+        "available": True,
+        "running": isinstance(pid, int) and pid_alive(pid),
+        "ldaps_url": entry.get("ldaps_url"),
+        "ca_bundle": entry.get("ca_bundle"),
+        "base": entry.get("base"),
+        "bind_user": entry.get("bind_user"),
+        "pid": pid,
+        "domains": [
+            {k: d.get(k) for k in ("domain", "role", "trusted", "base")} for d in entry.get("domains", [])
+        ],
+    }
+
+
+def directory_line(card: dict[str, Any]) -> str:
+    """One line on the sandbox's directory: where it is, or why there is none and what to install."""
+    entry = card.get("directory") or {}
+    if entry.get("available"):
+        domains = ", ".join(f"{d['domain']} ({d['role']})" for d in entry.get("domains", []))
+        return f"directory: {entry['ldaps_url']} ({domains}); bind as {entry['bind_user']}"
+    reason = entry.get("reason") or "this sandbox's card lists no directory"
+    fix = entry.get("fix")
+    return f"directory not served: {reason}" + (f"; {fix}" if fix else "")

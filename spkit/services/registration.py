@@ -92,9 +92,13 @@ class RegistrationResult:
     certificate_expires: datetime
     roles: list[str] = field(default_factory=list)
     consent_wait_s: float = 0.0
+    preset: str | None = None
+    consent_confirmed: bool = False  # set by wait_for_consent once tokens carry every granted role
+    registered_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def registration_record(self) -> dict[str, Any]:
-        """What a saved connection keeps so editing it reuses this app."""
+        """What a saved connection keeps so editing it reuses this app, and what its onboarding record
+        reports: what was done (created, reused, rotated), the permissions by name and GUID, consent."""
         return {
             "created_by": "spkit",
             "app_object_id": self.object_id,
@@ -103,6 +107,15 @@ class RegistrationResult:
             "display_name": self.display_name,
             "certificate_thumbprint": self.thumbprint,
             "certificate_expires": self.certificate_expires.date().isoformat(),
+            "action": self.action,
+            "preset": self.preset,
+            "permissions": [
+                {"resource": role.resource, "name": role.name, "id": role.id}
+                for role in (APP_ROLES[label] for label in self.roles if label in APP_ROLES)
+            ],
+            "consent": "in_effect" if self.consent_confirmed else "not_confirmed",
+            "consent_wait_s": round(self.consent_wait_s, 1),
+            "registered_at": self.registered_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
 
 
@@ -330,6 +343,7 @@ def apply_registration(
         action=plan.action,
         certificate_expires=cert.not_after,
         roles=[r.label for r in plan.roles],
+        preset=plan.preset,
     )
 
 
@@ -374,6 +388,7 @@ def wait_for_consent(
         if not missing:
             progress(f"consent in effect after {elapsed:.1f} s ({attempt} checks)")
             result.consent_wait_s = elapsed
+            result.consent_confirmed = True
             return elapsed
         if elapsed + delay > timeout_s:
             raise CheckError(

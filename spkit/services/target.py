@@ -10,7 +10,7 @@ from typing import Any
 from ..errors import InputError
 from ..http.session import SpkitSession, session_for
 from ..models.address import SharePointAddress, parse_sharepoint_address
-from ..models.card import load_card
+from ..models.card import load_running_card
 from ..models.clouds import Cloud, get_cloud, sandbox_cloud
 from ..models.profile import OnlineProfile
 from .discovery import TenantDiscovery, discover_tenant
@@ -53,7 +53,7 @@ def target_from_options(
             raise InputError(
                 "--cloud sandbox needs --sandbox CARD (the sandbox.json a sandbox wrote)", code="USAGE"
             )
-        card = load_card(sandbox)
+        card = load_running_card(sandbox)
         cloud_obj = sandbox_cloud(card)
     else:
         cloud_obj = get_cloud(cloud)

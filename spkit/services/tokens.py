@@ -30,6 +30,7 @@ def summarise_claims(claims: dict[str, Any]) -> dict[str, Any]:
         "aud": claims.get("aud"),
         "tid": claims.get("tid"),
         "appid": claims.get("appid") or claims.get("azp"),
+        "app_displayname": claims.get("app_displayname"),
         "credential": CREDENTIAL_TYPES.get(acr, acr or None),
         "roles": list(claims.get("roles") or []),
         "scp": claims.get("scp"),

@@ -1,0 +1,54 @@
+"""``spkit wizard``: the connection wizard as a standalone web app (Voilà) on 127.0.0.1, until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+from ..services import wizard_app
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "wizard",
+        help="serve the connection wizard as a web app on 127.0.0.1 (until Ctrl-C)",
+        description="Serve notebooks/connect_sharepoint.ipynb with Voilà (no code shown) on 127.0.0.1, "
+        "print 'wizard: URL' and run until Ctrl-C. With a sandbox card (--sandbox, or the card of a "
+        "running sandbox in ./.sandbox or the default state directory) the wizard offers and "
+        "preselects the sandbox cloud.",
+    )
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default 0: a free one)")
+    parser.add_argument(
+        "--sandbox", type=Path, default=None, metavar="CARD", help="the sandbox.json of a running sandbox"
+    )
+    parser.add_argument("--no-browser", action="store_true", help="print the URL, do not open a browser")
+    parser.set_defaults(handler=run_wizard)
+
+
+def _interrupt(_signum, _frame) -> None:
+    raise KeyboardInterrupt
+
+
+def run_wizard(args: argparse.Namespace) -> int:
+    if args.port:
+        wizard_app.check_port(args.port)
+    card = wizard_app.resolve_sandbox_card(args.sandbox)
+    signal.signal(signal.SIGTERM, _interrupt)  # a stopped wizard stops its server, whichever signal
+    server = wizard_app.start_wizard(port=args.port, sandbox_card=card)
+    try:
+        print(f"wizard: {server.url}", flush=True)
+        if not args.no_browser:
+            wizard_app.open_in_browser(server.url)
+        code = wizard_app.wait_wizard(server)
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown short
+        wizard_app.stop_wizard(server)
+        wizard_app.discard_log(server)
+        print("wizard: stopped", file=sys.stderr)
+        return 130
+    wizard_app.stop_wizard(server)
+    print(f"spkit: error [WIZARD_EXITED]: the wizard server exited (code {code})", file=sys.stderr)
+    print(f"  fix: see {server.log_path}", file=sys.stderr)
+    return 1
