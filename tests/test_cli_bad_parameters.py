@@ -60,7 +60,7 @@ CASES = {
     "wrong-type": (_replace(GOOD, "name", "[a, b]"), "name"),
     "sandbox-without-card": (_replace(GOOD, "cloud", "sandbox"), "sandbox"),
     "sandbox-card-missing": (
-        _replace(GOOD, "cloud", "sandbox") + "sandbox: nowhere/sandbox.json\n",
+        _replace(GOOD, "cloud", "sandbox") + "sandbox: nowhere/card.json\n",  # sandbox.json: not running
         "sandbox",
     ),
     "bad-thumbprint": (

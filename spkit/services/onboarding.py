@@ -218,7 +218,9 @@ def remove_connection(
                 fix="remove it without unregistering; an app an administrator registered is theirs to delete",
             )
         client_id = saved.registration.get("client_id") if saved.registration else None
-        deleted = unregister_app(unregister_with.graph, client_id, force=False, progress=progress)
+        deleted = unregister_app(
+            unregister_with.graph, client_id, force=False, progress=progress or (lambda _text: None)
+        )
         deleted = deleted or {"appId": client_id, "displayName": None, "already_gone": True}
     connections.remove(saved.name)
     return RemovedConnection(
@@ -231,7 +233,7 @@ def remove_connection(
 
 def delete_app(ctx: AdminContext, client_id: str, *, force: bool = False, progress: Progress | None = None):
     """``spkit unregister``: delete an app (and its service principal); None when it does not exist."""
-    return unregister_app(ctx.graph, client_id, force=force, progress=progress)
+    return unregister_app(ctx.graph, client_id, force=force, progress=progress or (lambda _text: None))
 
 
 @dataclass
