@@ -12,6 +12,18 @@ import pytest
 from filelock import FileLock
 
 REPO = Path(__file__).resolve().parents[1]
+SCREENSHOTS = REPO / "out" / "screenshots"  # test artifacts to look at, never committed
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's; browsers are never downloaded
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _shared_root(tmp_path_factory: pytest.TempPathFactory, config: pytest.Config) -> Path:
@@ -58,6 +70,20 @@ def card(sandbox_state_dir: Path) -> dict:
 @pytest.fixture(scope="session")
 def card_path(sandbox_state_dir: Path) -> Path:
     return sandbox_state_dir / "sandbox.json"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian chromium per worker, driven by Playwright's sync API. One per process: a
+    second ``sync_playwright()`` inside a running one refuses to start ("inside the asyncio loop")."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run 'make system-deps' (installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -98,7 +97,9 @@ def test_onprem_connection_saved_listed_verified_removed(tmp_path, env, card_pat
     assert json.loads(spkit_cli("connections", "list", "--json", env=env).stdout) == []
 
 
-def test_onprem_password_typed_into_the_store_is_used_and_never_shown(tmp_path, env, card, card_path):
+def test_onprem_password_typed_into_the_store_is_used_and_never_shown(
+    tmp_path, env, card, card_path, monkeypatch
+):
     """The wizard's path: the typed farm password goes into the store as store:NAME/admin_password."""
     from spkit.store import ConnectionStore
 
@@ -106,7 +107,9 @@ def test_onprem_password_typed_into_the_store_is_used_and_never_shown(tmp_path, 
     account = next(a for a in farm["users"] if a["upn"] == "spfarm@fabrikam.local")
     data = yaml.safe_load((REPO / "parameters" / "fabrikam-onprem.yaml").read_text())
     data.update(sandbox=str(card_path), admin_password="store:farm-typed/admin_password")
-    store = ConnectionStore(Path(env["SPKIT_CONFIG_DIR"]) / "connections.json")
+    for name, value in env.items():  # this process writes the store the CLI reads: same key source
+        monkeypatch.setenv(name, value)
+    store = ConnectionStore()
     saved = store.add(data, secrets={"admin_password": account["password"]}, name="farm-typed")
     assert saved.secret_keys == ("admin_password",)
     shown = spkit_cli("connections", "show", "farm-typed", env=env)

@@ -23,7 +23,7 @@ from cryptography import x509
 
 from spkit.services.batch import read_result
 from spkit.services.record import RECORD_NOTEBOOK
-from tests.conftest import spkit_cli
+from tests.conftest import SCREENSHOTS, spkit_cli
 from tests.helpers import card_app, card_tenant, write_profile
 
 ADMIN = "admin@contoso.onmicrosoft.com"
@@ -175,42 +175,24 @@ def assert_steps(text: str, ipynb: Path):
     return result
 
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "out" / "screenshots"
-
-
-def assert_nothing_cut_off_in_chromium(html_path: Path, name: str) -> None:
+def assert_nothing_cut_off_in_chromium(browser, html_path: Path, name: str) -> None:
     """Debian's chromium renders the record at 1280 and at 800 pixels (a printed page): no table, cell or
     output scrolls sideways, and the page is no wider than the window. Screenshots are kept."""
-    from playwright.sync_api import sync_playwright
-
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    for width in (1280, 800):
+        page = browser.new_page(viewport={"width": width, "height": 900})
         try:
-            for width in (1280, 800):
-                page = browser.new_page(viewport={"width": width, "height": 900})
-                page.goto(html_path.as_uri())
-                wide = page.evaluate(
-                    """() => [...document.querySelectorAll('table, td, th, pre, .jp-OutputArea-output')]
-                        .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.outerHTML.slice(0, 120))"""
-                )
-                assert wide == [], wide
-                assert page.evaluate("document.documentElement.scrollWidth") <= width
-                assert page.get_by_role("heading", name="Verification", exact=True).is_visible()
-                page.screenshot(path=str(SCREENSHOTS / f"record-{name}-{width}.png"), full_page=True)
-                page.close()
+            page.goto(html_path.as_uri())
+            wide = page.evaluate(
+                """() => [...document.querySelectorAll('table, td, th, pre, .jp-OutputArea-output')]
+                    .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.outerHTML.slice(0, 120))"""
+            )
+            assert wide == [], wide
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            assert page.get_by_role("heading", name="Verification", exact=True).is_visible()
+            page.screenshot(path=str(SCREENSHOTS / f"record-{name}-{width}.png"), full_page=True)
         finally:
-            browser.close()
+            page.close()
 
 
 def test_committed_notebook_is_thin_and_has_no_outputs():
@@ -237,7 +219,7 @@ def test_unknown_connection_exits_2_with_one_clear_line_and_writes_nothing(tmp_p
 
 
 @pytest.mark.notebook
-def test_certificate_connection_record_from_the_store(tmp_path, env, card, card_path):
+def test_certificate_connection_record_from_the_store(tmp_path, env, card, card_path, browser):
     app = card_app(card, "spkit-certificate")
     tenant = card_tenant(card)
     pem = Path(app["certificate"]["pem"])
@@ -308,11 +290,11 @@ def test_certificate_connection_record_from_the_store(tmp_path, env, card, card_
     assert sample and all(f"{site['title']} {site['url']}" in text for site in sample)
     assert_run_by(text)
     assert_no_credentials([ipynb, html_path], card_credentials(card, Path(env["SPKIT_CERT_STORE"])))
-    assert_nothing_cut_off_in_chromium(html_path, "online-certificate")
+    assert_nothing_cut_off_in_chromium(browser, html_path, "online-certificate")
 
 
 @pytest.mark.notebook
-def test_client_secret_connection_record_is_written_and_exits_1(tmp_path, env, card, card_path):
+def test_client_secret_connection_record_is_written_and_exits_1(tmp_path, env, card, card_path, browser):
     secret = card_app(card, "spkit-secret")["client_secret"]
     params = write_profile(tmp_path, card_path, card, "spkit-secret", name="contoso-secret-record")
     data = yaml.safe_load(params.read_text())
@@ -332,11 +314,11 @@ def test_client_secret_connection_record_is_written_and_exits_1(tmp_path, env, c
     assert "Diagnosis: Connect to a site (SharePoint REST)" in text
     assert card_app(card, "spkit-secret")["client_id"] in text
     assert_no_credentials([ipynb, html_path], card_credentials(card))
-    assert_nothing_cut_off_in_chromium(html_path, "online-secret")
+    assert_nothing_cut_off_in_chromium(browser, html_path, "online-secret")
 
 
 @pytest.mark.notebook
-def test_onprem_connection_record(tmp_path, env, card, card_path):
+def test_onprem_connection_record(tmp_path, env, card, card_path, browser):
     farm = card["farms"][0]
     params = tmp_path / "farm.yaml"
     params.write_text(
@@ -376,7 +358,7 @@ def test_onprem_connection_record(tmp_path, env, card, card_path):
         assert expected in text, expected
     assert_run_by(text)
     assert_no_credentials([ipynb, html_path], card_credentials(card))
-    assert_nothing_cut_off_in_chromium(html_path, "onprem")
+    assert_nothing_cut_off_in_chromium(browser, html_path, "onprem")
 
 
 @pytest.mark.notebook

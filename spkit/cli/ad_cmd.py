@@ -180,41 +180,32 @@ def _settings(args: argparse.Namespace):
     if args.sandbox:
         return _sandbox_settings(args)
     configured_server(args.server)  # "type the UPN" comes before anything is read from stdin
-    password = Secret(sys.stdin.read().rstrip("\r\n")) if args.password_stdin else None
-    return build_settings(
-        server=args.server,
-        user=args.user,
-        password=password,
-        password_ref=args.password,
-        base=args.base,
-        ca_bundle=args.ca_bundle,
-        starttls=args.starttls,
-        global_catalog=args.global_catalog,
-        timeout=args.timeout,
-        page_size=args.page_size,
-        time_limit=args.time_limit,
-    )
+    return build_settings(**_settings_options(args))
 
 
 def _sandbox_settings(args: argparse.Namespace):
     card = load_running_card(args.sandbox)  # a stopped sandbox says so, and how to start it
     if card.get("directory", {}).get("available") is not True:
         raise no_directory_error(card)
+    return directory_settings_from_card(card, **_settings_options(args))
+
+
+def _settings_options(args: argparse.Namespace) -> dict:
+    """The directory options as ``build_settings`` takes them; the password read from stdin if asked."""
     password = Secret(sys.stdin.read().rstrip("\r\n")) if args.password_stdin else None
-    return directory_settings_from_card(
-        card,
-        server=args.server,
-        user=args.user,
-        password=password,
-        password_ref=args.password,
-        base=args.base,
-        ca_bundle=args.ca_bundle,
-        starttls=args.starttls,
-        global_catalog=args.global_catalog,
-        timeout=args.timeout,
-        page_size=args.page_size,
-        time_limit=args.time_limit,
-    )
+    return {
+        "server": args.server,
+        "user": args.user,
+        "password": password,
+        "password_ref": args.password,
+        "base": args.base,
+        "ca_bundle": args.ca_bundle,
+        "starttls": args.starttls,
+        "global_catalog": args.global_catalog,
+        "timeout": args.timeout,
+        "page_size": args.page_size,
+        "time_limit": args.time_limit,
+    }
 
 
 def _referral_note(stats: SearchStats) -> None:

@@ -10,7 +10,6 @@ from ..errors import InputError
 from ..models.profile import load_profile, profile_from_dict
 from ..services.onboarding import (
     AdminContext,
-    admin_context,
     complete_registration,
     delete_app,
     preview_registration,
@@ -20,10 +19,9 @@ from ..services.verification import verify_profile
 from .admin_options import (
     add_admin_args,
     add_target_args,
-    admin_password,
     resolve_target,
     say,
-    show_device_code,
+    signed_in_admin,
 )
 from .render import step_line
 
@@ -97,16 +95,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _signed_in(args: argparse.Namespace, *, for_registration: bool) -> tuple[AdminContext, object | None]:
     target, saved = resolve_target(args)
-    ctx = admin_context(
-        target,
-        args.admin,
-        password=admin_password(args, target),
-        show_code=show_device_code,
-        client_id=args.client_id,
-        timeout_s=args.timeout,
-        require="global" if for_registration else "any",
-    )
-    return ctx, saved
+    return signed_in_admin(args, target, require="global" if for_registration else "any"), saved
 
 
 def run_signin(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 from ..models.profile import load_profile
 from ..models.secrets import parse_secret_ref
 from ..services.admin_signin import DeviceCode
+from ..services.onboarding import AdminContext, admin_context
 from ..services.target import Target, target_from_options, target_from_profile
 
 
@@ -94,3 +95,16 @@ def admin_password(args: argparse.Namespace, target: Target) -> str | None:
 def show_device_code(code: DeviceCode) -> None:
     say(code.message or f"To sign in, open {code.verification_uri} and enter the code {code.user_code}")
     say(f"user code: {code.user_code}")
+
+
+def signed_in_admin(args: argparse.Namespace, target: Target, *, require: str | None) -> AdminContext:
+    """Sign the ``--admin`` in to ``target`` the way the options say (password source, client, timeout)."""
+    return admin_context(
+        target,
+        args.admin,
+        password=admin_password(args, target),
+        show_code=show_device_code,
+        client_id=args.client_id,
+        timeout_s=args.timeout,
+        require=require,
+    )

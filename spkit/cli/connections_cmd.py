@@ -17,11 +17,11 @@ import yaml
 
 from ..errors import InputError, ProfileError
 from ..models.profile import ProfileFieldError, load_profile, profile_from_dict
-from ..services.onboarding import admin_context, remove_connection, was_created_by_spkit
+from ..services.onboarding import remove_connection, was_created_by_spkit
 from ..services.target import target_from_profile
 from ..store import ConnectionStore, SavedConnection, store_ref
 from ..store.changes import parse_assignments
-from .admin_options import add_admin_args, admin_password, say, show_device_code
+from .admin_options import add_admin_args, say, signed_in_admin
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -261,16 +261,7 @@ def run_remove(args: argparse.Namespace) -> int:
                 "--unregister needs --admin UPN (a Global Administrator signs in to delete the app)",
                 code="USAGE",
             )
-        target = target_from_profile(saved.profile)
-        ctx = admin_context(
-            target,
-            args.admin,
-            password=admin_password(args, target),
-            show_code=show_device_code,
-            client_id=args.client_id,
-            timeout_s=args.timeout,
-            require="global",
-        )
+        ctx = signed_in_admin(args, target_from_profile(saved.profile), require="global")
     try:
         removed = remove_connection(args.name, unregister_with=ctx, store=store, progress=say)
     finally:

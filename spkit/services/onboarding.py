@@ -7,6 +7,7 @@ these functions; each face only gathers input and renders what comes back.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,9 +61,11 @@ def admin_context(
     timeout_s: float | None = None,
     require: str | None = "any",
     session: SpkitSession | None = None,
+    cancel: threading.Event | None = None,
 ) -> AdminContext:
     """Discover the tenant, sign ``upn`` in and check their role (``require``: ``"any"`` admin role,
-    ``"global"`` for automatic registration, None to let the caller judge ``signin.roles``)."""
+    ``"global"`` for automatic registration, None to let the caller judge ``signin.roles``); setting
+    ``cancel`` ends a pending device-code sign-in (``AUTH_CANCELLED``)."""
     if require not in ROLE_REQUIREMENTS:
         raise ValueError(f"require must be one of {ROLE_REQUIREMENTS}, not {require!r}")
     session = session or target.session()
@@ -77,6 +80,7 @@ def admin_context(
             show_code=show_code,
             client_id=client_id,
             timeout_s=timeout_s,
+            cancel=cancel,
         )
         if require is not None:
             require_admin(signin, for_registration=require == "global")

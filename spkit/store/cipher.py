@@ -21,7 +21,9 @@ class SecretBox:
     def encrypt(self, value: str) -> str:
         return self._fernet.encrypt(value.encode("utf-8")).decode("ascii")
 
-    def decrypt(self, token: str, what: str) -> str:
+    def decrypt(
+        self, token: str, what: str, resave: str = "spkit connections edit NAME --client-secret-stdin"
+    ) -> str:
         """The value of ``token``; ``what`` names it in the error (e.g. ``store:contoso/client_secret``)."""
         try:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
@@ -30,5 +32,5 @@ class SecretBox:
                 f"{what} cannot be decrypted with the store key from {self._key.source} "
                 "(the key changed, or the stored value was altered)",
                 fix="restore the original store key (keyring entry spkit/connections-key or store.key), "
-                "or save the secret again with 'spkit connections edit NAME --client-secret-stdin'",
+                f"or save the secret again: {resave}",
             ) from None

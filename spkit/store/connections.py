@@ -46,6 +46,13 @@ def store_ref(name: str, key: str) -> str:
     return f"store:{name}/{key}"
 
 
+def resave_hint(name: str, key: str) -> str:
+    """How a person stores the secret ``key`` of connection ``name`` again."""
+    if key == "client_secret":
+        return f"spkit connections edit '{name}' --client-secret-stdin"
+    return f"open '{name}' with Edit in the connection wizard and type it again, then Save"
+
+
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -142,17 +149,16 @@ class ConnectionStore:
             stored = ", ".join(sorted(entry["secrets"])) or "none"
             raise ConnectionSecretError(
                 f"saved connection '{name}' has no stored secret '{key}' (stored: {stored})",
-                fix=f"save it: spkit connections edit '{name}' --client-secret-stdin",
+                fix=f"save it again: {resave_hint(name, key)}",
             )
         stored_key = load_key(self.directory, create=False)
         if stored_key is None:
             raise StoreKeyError(
                 f"the store key is missing (no keyring entry spkit/connections-key and no "
                 f"{self.directory / 'store.key'}), so {store_ref(name, key)} cannot be decrypted",
-                fix="restore the key, or save the secret again: "
-                f"spkit connections edit '{name}' --client-secret-stdin",
+                fix=f"restore the key, or save the secret again: {resave_hint(name, key)}",
             )
-        return SecretBox(stored_key).decrypt(token, store_ref(name, key))
+        return SecretBox(stored_key).decrypt(token, store_ref(name, key), resave_hint(name, key))
 
     # --- writing --------------------------------------------------------------------------------
 

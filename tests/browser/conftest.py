@@ -24,20 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, SCREENSHOTS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = REPO / "out" / "screenshots"
 WIZARD_LINE = re.compile(r"^wizard: (http://127\.0\.0\.1:\d+/\S*)$")
 
 
@@ -188,19 +176,6 @@ def _wait_for_lab_url(process: subprocess.Popen, log: Path, token: str, timeout_
         time.sleep(0.2)
     process.kill()
     raise AssertionError(f"JupyterLab did not start: {log.read_text()[-2000:]}")
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator:
-    """Headless Debian chromium (never a downloaded browser)."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
