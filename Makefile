@@ -52,6 +52,11 @@ lab: install
 bench: install
 	$(BIN)/python bench/bench_site_enumeration.py
 
+.PHONY: docs
+# docs/troubleshooting.md from the diagnosis catalog (spkit/diagnosis); a test fails when it is stale.
+docs: install
+	$(BIN)/python -m spkit.diagnosis.docs --out docs/troubleshooting.md
+
 clean:
 	-$(BIN)/spkit sandbox stop --state $(STATE)
 	rm -rf $(VENV) out $(STATE) *.egg-info

@@ -93,7 +93,7 @@ def test_site_collection_only_admin_fails_central_administration(tmp_path, card,
     done = spkit_cli("verify", str(write_onprem(tmp_path, card_path, card, "spadmin")), "--json")
     assert done.returncode == 1
     steps = steps_of(done)
-    assert steps["authenticate"]["status"] == "passed"
+    assert steps["ntlm"]["status"] == "passed"
     assert steps["central_admin"]["status"] == "failed"
     assert steps["central_admin"]["diagnosis"]["code"] == "ONPREM_NOT_FARM_ADMIN"
     assert "Farm Administrators" in steps["central_admin"]["diagnosis"]["fix"]
@@ -125,8 +125,8 @@ def test_wrong_password_and_disabled_account_fail_sign_in(tmp_path, card, card_p
     done = spkit_cli("verify", str(write_onprem(tmp_path, card_path, card, sam, password=password)), "--json")
     assert done.returncode == 1
     steps = steps_of(done)
-    assert steps["authenticate"]["diagnosis"]["code"] == "ONPREM_AUTH_FAILED"
-    assert steps["sites"]["status"] == "skipped"
+    assert steps["ntlm"]["diagnosis"]["code"] == "ONPREM_AUTH_FAILED"
+    assert steps["search"]["status"] == "skipped"
     assert "Wrong-Password-1" not in done.stdout + done.stderr
 
 
@@ -155,7 +155,7 @@ def test_plain_http_farm_works_and_warns(tmp_path):
         done = spkit_cli("verify", str(write_onprem(tmp_path, sb.card_path, sb.card, "spfarm")), "--json")
     steps = steps_of(done)
     assert steps["address"]["status"] == "warning" and "clear" in steps["address"]["detail"]
-    assert steps["authenticate"]["status"] == "passed"
+    assert steps["ntlm"]["status"] == "passed"
     assert done.returncode == 0, done.stdout
 
 
@@ -166,15 +166,16 @@ def test_closed_central_administration_port_is_diagnosed(tmp_path):
         done = spkit_cli("verify", str(write_onprem(tmp_path, sb.card_path, sb.card, "spfarm")), "--json")
     assert done.returncode == 1
     steps = steps_of(done)
-    assert steps["central_admin"]["diagnosis"]["code"] == "ONPREM_CA_UNREACHABLE"
-    assert steps["sites"]["status"] == "passed"
+    assert steps["tcp"]["diagnosis"]["code"] == "ONPREM_CA_UNREACHABLE"  # the tcp rung names it first
+    assert steps["central_admin"]["status"] == "skipped"
+    assert steps["search"]["status"] == "passed"
 
 
 def test_wrong_central_administration_port_is_not_sharepoint_or_unreachable(tmp_path, card, card_path):
     profile = write_onprem(tmp_path, card_path, card, "spfarm", central_admin_port=2017, name="wrongport")
     done = spkit_cli("verify", str(profile), "--json")
     assert done.returncode == 1
-    assert steps_of(done)["central_admin"]["diagnosis"]["code"] == "ONPREM_CA_UNREACHABLE"
+    assert steps_of(done)["tcp"]["diagnosis"]["code"] == "ONPREM_CA_UNREACHABLE"  # the tcp rung names it
 
 
 def test_negotiate_without_the_kerberos_extra_says_how_to_get_it(tmp_path, card, card_path):
@@ -184,4 +185,4 @@ def test_negotiate_without_the_kerberos_extra_says_how_to_get_it(tmp_path, card,
         pytest.skip("requests-kerberos is installed here")
     profile = write_onprem(tmp_path, card_path, card, "spfarm", auth="negotiate", name="kerberos")
     done = spkit_cli("verify", str(profile), "--json")
-    assert steps_of(done)["authenticate"]["diagnosis"]["code"] == "ONPREM_KERBEROS_UNAVAILABLE"
+    assert steps_of(done)["ntlm"]["diagnosis"]["code"] == "ONPREM_KERBEROS_UNAVAILABLE"

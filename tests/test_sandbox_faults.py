@@ -1,6 +1,7 @@
 """The sandbox's fault knobs, started through the real CLI: ``--throttle`` answers a share of Graph and
-SharePoint requests 429 (never the identity platform) and spkit rides it out; ``--latency`` slows every
-request down."""
+SharePoint requests 429 (never the identity platform), and of the farm's 503 (after NTLM, never the
+handshake), and spkit rides it out; ``--latency`` slows every request down; ``--scenario`` with a fault
+file (``tests/sandbox/fault_scenarios/``) puts its faults on the card and into the answers."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from spkit.http.session import session_for_card
-from tests.conftest import spkit_cli
+from tests.conftest import REPO, spkit_cli
 from tests.helpers import card_app, card_tenant, write_profile
+from tests.sandbox.test_farm import NtlmAuth, farm_of, farm_user
 
 THROTTLE = 0.3
 
@@ -50,7 +52,35 @@ def _token_form(card: dict, scope: str) -> dict[str, str]:
 
 def test_the_card_publishes_the_fault_knobs(throttled):
     _, card = throttled
-    assert card["faults"] == {"throttle": THROTTLE, "latency_ms": 0}
+    assert card["faults"] == {
+        "throttle": THROTTLE,
+        "latency_ms": 0,
+        "clock_skew_s": 0.0,
+        "consent_delay_s": 3.0,
+        "server_certificates": [],
+        "closed_ports": [],
+        "throttle_rules": [],
+    }
+
+
+def test_the_farm_is_throttled_too_after_ntlm_with_sharepoint_servers_503(throttled):
+    _, card = throttled
+    farm = farm_of(card)
+    user = farm_user(farm, "spfarm")
+    with session_for_card(card, retries=0) as session:
+        session.auth = auth = NtlmAuth(user["logon"], user["password"])
+        statuses = []
+        for _ in range(20):
+            answer = session.get(
+                f"{farm['url']}/_api/web", headers={"Accept": "application/json;odata=nometadata"}
+            )
+            statuses.append(answer.status_code)
+            if answer.status_code == 503:
+                assert answer.headers["Retry-After"] == "1"
+                assert answer.headers["MicrosoftSharePointTeamServices"] == farm["team_services_version"]
+    assert auth.handshakes == 1  # authenticated once; the 401s of the handshake are never throttled
+    assert set(statuses) == {200, 503}
+    assert 0.2 <= statuses.count(503) / len(statuses) <= 0.4, statuses
 
 
 def test_verify_passes_under_throttling_because_spkit_honours_retry_after(throttled, tmp_path):
@@ -109,3 +139,23 @@ def test_latency_slows_every_graph_request_down(tmp_path):
             elapsed = time.perf_counter() - started
     assert answer.status_code == 401  # no token: refused, but only after the added latency
     assert elapsed >= 0.2
+
+
+def test_a_fault_scenario_through_the_cli_refuses_an_app_without_service_principal(tmp_path):
+    scenario = REPO / "tests" / "sandbox" / "fault_scenarios" / "deleted_service_principal.yaml"
+    with cli_sandbox(tmp_path / "orphan", "--scenario", str(scenario), "--no-directory") as card:
+        orphan = card_app(card, "spkit-orphan")
+        assert orphan["service_principal"] == "deleted"
+        tenant = card_tenant(card)
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": orphan["client_id"],
+            "client_secret": orphan["client_secret"],
+            "scope": f"{card['cloud']['graph_url']}/.default",
+        }
+        with session_for_card(card, retries=0) as session:
+            answer = session.post(
+                f"{card['cloud']['authority_host']}/{tenant['tenant_id']}/oauth2/v2.0/token", data=form
+            )
+    assert answer.status_code == 401
+    assert answer.json()["error_codes"] == [7000229]

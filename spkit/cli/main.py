@@ -14,6 +14,7 @@ from . import (
     admin_cmd,
     certs_cmd,
     connections_cmd,
+    diagnose_cmd,
     record_cmd,
     sandbox_cmd,
     sites_cmd,
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in (
         verify_cmd,
+        diagnose_cmd,
         sites_cmd,
         admin_cmd,
         connections_cmd,

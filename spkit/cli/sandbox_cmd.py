@@ -36,15 +36,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=_fraction,
         default=0.0,
         metavar="RATE",
-        help="fraction of Graph/SharePoint requests answered 429 (Retry-After: 1)",
+        help="fraction of Graph/SharePoint (and farm) requests answered 429 (a farm 503; Retry-After: 1)",
     )
     start.add_argument("--latency", type=int, default=0, metavar="MS", help="milliseconds added per request")
     start.add_argument(
         "--consent-delay",
         type=_fraction,
-        default=3.0,
+        default=None,
         metavar="S",
-        help="seconds before a new application consent shows in tokens (default 3, like Entra's propagation)",
+        help="seconds before a new application consent shows in tokens (default: the scenario's "
+        "faults.consent_delay_s, else 3, like Entra's propagation)",
     )
     start.add_argument(
         "--extended-protection",

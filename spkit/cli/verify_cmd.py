@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..models.profile import load_profile
+from ..services.diagnose import troubleshoot_hint
 from ..services.verification import verify_profile
 from .render import step_line
 
@@ -50,4 +51,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"Verifying '{profile.name}' ({profile.kind}, {where})", flush=True)
         result = verify_profile(profile, progress=lambda step: print(step_line(step), flush=True))
         print(result.summary_line())
+    if not result.passed:  # stdout stays one JSON document with --json
+        hint = troubleshoot_hint(profile_path=args.profile, connection=args.connection)
+        print(hint, file=sys.stderr if args.json else sys.stdout)
     return 0 if result.passed else 1

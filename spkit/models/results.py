@@ -17,6 +17,8 @@ from typing import Any
 from spkit.errors import Diagnosis
 
 DATAFRAME_COLUMNS = ("step", "title", "status", "detail", "duration_s", "code", "fix")
+# The step that enumerates site collections: Graph on Online, search on a farm.
+ENUMERATION_STEPS = ("sites", "search")
 
 
 class StepStatus(enum.StrEnum):
@@ -63,6 +65,7 @@ class StepResult:
     duration_s: float = 0.0
     diagnosis: Diagnosis | None = None
     facts: dict[str, Any] = field(default_factory=dict)
+    evidence: str = ""  # what was seen, for people (a network rung: one line per host)
 
     def __post_init__(self) -> None:
         self.status = StepStatus(self.status)
@@ -77,6 +80,7 @@ class StepResult:
             "duration_s": self.duration_s,
             "diagnosis": _diagnosis_to_dict(self.diagnosis),
             "facts": self.facts,
+            "evidence": self.evidence,
         }
 
     @classmethod
@@ -91,6 +95,7 @@ class StepResult:
             duration_s=float(data.get("duration_s", 0.0)),
             diagnosis=Diagnosis(**diagnosis) if diagnosis else None,
             facts=dict(data.get("facts") or {}),
+            evidence=data.get("evidence", ""),
         )
 
 
@@ -118,6 +123,11 @@ class VerificationResult:
     def failed_steps(self) -> list[StepResult]:
         """The steps that failed, in order."""
         return [s for s in self.steps if s.status is StepStatus.FAILED]
+
+    @property
+    def enumeration_step(self) -> StepResult | None:
+        """The step that counted the site collections (``sites`` Online, ``search`` on a farm)."""
+        return next((s for s in self.steps if s.step in ENUMERATION_STEPS), None)
 
     @property
     def duration_s(self) -> float:

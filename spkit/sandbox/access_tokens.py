@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,12 +58,20 @@ class SigningKey:
 
 
 class TokenService:
-    """Signs access tokens and validates them for a resource."""
+    """Signs access tokens and validates them for a resource, both by ``clock`` (the cloud's, which a
+    scenario may skew from this machine's)."""
 
-    def __init__(self, key: SigningKey, authority_host: str, lifetime_s: int = 3599) -> None:
+    def __init__(
+        self,
+        key: SigningKey,
+        authority_host: str,
+        lifetime_s: int = 3599,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.key = key
         self.authority_host = authority_host.rstrip("/")
         self.lifetime_s = lifetime_s
+        self.clock = clock
 
     def issuer(self, tenant_id: str) -> str:
         return f"{self.authority_host}/{tenant_id}/v2.0"
@@ -86,7 +95,7 @@ class TokenService:
         lifetime_s: int | None = None,
     ) -> str:
         """A signed token. ``acr`` is "0" (public client), "1" (secret) or "2" (certificate)."""
-        now = int(now if now is not None else time.time())
+        now = int(now if now is not None else self.clock())
         claims: dict[str, Any] = {
             "aud": audience,
             "iss": self.issuer(tenant_id),
@@ -137,18 +146,29 @@ class TokenService:
                 token,
                 self.key.private_key.public_key(),
                 algorithms=["RS256"],
-                # Microsoft.IdentityModel checks nbf and exp, never iat.
-                options={"verify_aud": False, "verify_iat": False, "require": ["exp", "aud", "iss", "tid"]},
-                leeway=leeway_s,
+                # Microsoft.IdentityModel checks nbf and exp, never iat; both against self.clock, below.
+                options={
+                    "verify_aud": False,
+                    "verify_iat": False,
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "require": ["exp", "aud", "iss", "tid"],
+                },
             )
-        except jwt.ExpiredSignatureError as exc:
-            raise TokenRejected("expired", "Lifetime validation failed, the token is expired.") from exc
-        except jwt.ImmatureSignatureError as exc:  # nbf later than now + leeway
-            raise TokenRejected("not_yet_valid", _not_yet_valid_message(token)) from exc
         except jwt.InvalidSignatureError as exc:
             raise TokenRejected("signature", "IDX10511: Signature validation failed.") from exc
         except jwt.PyJWTError as exc:
             raise TokenRejected("malformed", f"IDX14100: JWT is not well formed: {exc}") from exc
+        now = self.clock()
+        expires, not_before = claims.get("exp"), claims.get("nbf")
+        if not isinstance(expires, int | float) or (
+            not_before is not None and not isinstance(not_before, int | float)
+        ):
+            raise TokenRejected("malformed", "IDX14100: JWT is not well formed: exp/nbf are not numbers.")
+        if now >= expires + leeway_s:
+            raise TokenRejected("expired", "Lifetime validation failed, the token is expired.")
+        if not_before is not None and now < not_before - leeway_s:
+            raise TokenRejected("not_yet_valid", _not_yet_valid_message(token, now))
         if claims.get("aud") not in audiences:
             raise TokenRejected("audience", f"Invalid audience '{claims.get('aud')}'.")
         if claims.get("iss") != self.issuer(str(claims.get("tid"))):
@@ -156,7 +176,7 @@ class TokenService:
         return claims
 
 
-def _not_yet_valid_message(token: str) -> str:
+def _not_yet_valid_message(token: str, now: float) -> str:
     """Microsoft.IdentityModel's IDX10222, with the token's ``nbf`` and the current time."""
     from datetime import UTC, datetime
 
@@ -169,7 +189,7 @@ def _not_yet_valid_message(token: str) -> str:
     shown = dotnet(float(valid_from)) if isinstance(valid_from, int | float) else "(null)"
     return (
         "IDX10222: Lifetime validation failed. The token is not yet valid. "
-        f"ValidFrom (UTC): '{shown}', Current time (UTC): '{dotnet(time.time())}'."
+        f"ValidFrom (UTC): '{shown}', Current time (UTC): '{dotnet(now)}'."
     )
 
 

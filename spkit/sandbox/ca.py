@@ -2,6 +2,10 @@
 
 The CA is made once per state directory and reused, so a client that trusts ``ca.pem`` keeps trusting
 the sandbox across restarts; the server certificate is made anew at each start for the current hosts.
+
+For the scenario's TLS faults a host can get a certificate of its own (served by SNI): ``expired`` (by the
+sandbox CA, validity over), ``wrong_name`` (by the sandbox CA, for other names) or ``unknown_ca`` (valid,
+for the host, but by a second CA, ``untrusted-ca.pem``, which is in no bundle the card names).
 """
 
 from __future__ import annotations
@@ -27,9 +31,9 @@ class Authority:
     pem_path: Path
 
 
-def ensure_ca(state_dir: Path) -> Authority:
+def ensure_ca(state_dir: Path, *, name: str = "ca", label: str = "spkit sandbox CA") -> Authority:
     """Load the state directory's CA, or make one (EC P-256, ten years) the first time."""
-    cert_path, key_path = state_dir / "ca.pem", state_dir / "ca-key.pem"
+    cert_path, key_path = state_dir / f"{name}.pem", state_dir / f"{name}-key.pem"
     if cert_path.exists() and key_path.exists():
         cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
         key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
@@ -39,7 +43,7 @@ def ensure_ca(state_dir: Path) -> Authority:
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "spkit sandbox"),
-            x509.NameAttribute(NameOID.COMMON_NAME, f"spkit sandbox CA ({os.uname().nodename})"),
+            x509.NameAttribute(NameOID.COMMON_NAME, f"{label} ({os.uname().nodename})"),
         ]
     )
     now = datetime.now(UTC)
@@ -79,20 +83,37 @@ def ensure_ca(state_dir: Path) -> Authority:
     return Authority(cert, key, cert_path)
 
 
-def issue_server_certificate(ca: Authority, hostnames: list[str], out_dir: Path) -> tuple[Path, Path]:
-    """A leaf certificate for every sandbox host (plus localhost and 127.0.0.1); returns (cert, key) paths."""
+def issue_server_certificate(
+    ca: Authority,
+    hostnames: list[str],
+    out_dir: Path,
+    *,
+    stem: str = "server",
+    not_before: datetime | None = None,
+    not_after: datetime | None = None,
+    loopback: bool = True,
+) -> tuple[Path, Path]:
+    """A leaf certificate for every sandbox host (plus localhost and 127.0.0.1 when ``loopback``); returns
+    (cert, key) paths, ``<stem>.pem`` and ``<stem>-key.pem`` in ``out_dir``."""
     key = ec.generate_private_key(ec.SECP256R1())
-    names: list[x509.GeneralName] = [x509.DNSName(h) for h in dict.fromkeys([*hostnames, "localhost"])]
-    names += [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.IPAddress(ipaddress.ip_address("::1"))]
+    hosts = [*hostnames, "localhost"] if loopback else list(hostnames)
+    names: list[x509.GeneralName] = [x509.DNSName(h) for h in dict.fromkeys(hosts)]
+    if loopback:
+        names += [
+            x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+            x509.IPAddress(ipaddress.ip_address("::1")),
+        ]
     now = datetime.now(UTC)
+    not_before = not_before or now - timedelta(hours=1)
+    not_after = not_after or now + timedelta(days=397)
     cert = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostnames[0])]))
         .issuer_name(ca.certificate.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(hours=1))
-        .not_valid_after(now + timedelta(days=397))
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
         .add_extension(x509.SubjectAlternativeName(names), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
@@ -101,7 +122,7 @@ def issue_server_certificate(ca: Authority, hostnames: list[str], out_dir: Path)
         )
         .sign(ca.key, hashes.SHA256())
     )
-    cert_path, key_path = out_dir / "server.pem", out_dir / "server-key.pem"
+    cert_path, key_path = out_dir / f"{stem}.pem", out_dir / f"{stem}-key.pem"
     write_private(
         key_path,
         key.private_bytes(
@@ -110,3 +131,40 @@ def issue_server_certificate(ca: Authority, hostnames: list[str], out_dir: Path)
     )
     write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
     return cert_path, key_path
+
+
+# The scenario's server certificate faults (faults.server_certificates[].certificate).
+CERTIFICATE_FAULTS = ("expired", "wrong_name", "unknown_ca")
+
+
+def issue_fault_certificate(
+    kind: str, host: str, names: list[str], ca: Authority, state_dir: Path
+) -> tuple[Path, Path, Authority]:
+    """The certificate ``host`` serves for fault ``kind``; returns (cert, key, issuing CA).
+
+    ``expired``: issued 400 days ago, expired 10 days ago. ``wrong_name``: valid, for ``names`` only (the
+    names a misconfigured server presents), never ``host``. ``unknown_ca``: valid for ``host``, by the
+    state directory's second CA, which no card bundle holds."""
+    out = state_dir / "fault-certificates"
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"{host}-{kind}"
+    now = datetime.now(UTC)
+    if kind == "expired":
+        cert, key = issue_server_certificate(
+            ca,
+            [host],
+            out,
+            stem=stem,
+            not_before=now - timedelta(days=400),
+            not_after=now - timedelta(days=10),
+            loopback=False,
+        )
+        return cert, key, ca
+    if kind == "wrong_name":
+        cert, key = issue_server_certificate(ca, names, out, stem=stem, loopback=False)
+        return cert, key, ca
+    if kind == "unknown_ca":
+        other = ensure_ca(state_dir, name="untrusted-ca", label="spkit sandbox untrusted CA")
+        cert, key = issue_server_certificate(other, [host], out, stem=stem, loopback=False)
+        return cert, key, other
+    raise ValueError(kind)

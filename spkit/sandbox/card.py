@@ -12,7 +12,7 @@ from typing import Any
 
 from ..fileio import atomic_write_json as write_json
 from .identity.first_party import card_entries as public_client_entries
-from .state import ALL, App, Farm, FarmUser, SandboxState, Tenant
+from .state import ALL, CLOUDS, App, Farm, FarmUser, SandboxState, Tenant
 
 # Farms with more site collections than this list only counts per user on the card, not every URL.
 CARD_SITE_URLS_MAX = 1000
@@ -27,11 +27,14 @@ def _app_entry(app: App, tenant: Tenant, state_dir: Path) -> dict[str, Any]:
     cert = None
     if app.key_credentials:
         folder = state_dir / "tenants" / tenant.name / "apps"
+        key = app.key_credentials[0]
         cert = {
             "pem": str((folder / f"{app.name}.pem").resolve()),
             "pfx": str((folder / f"{app.name}.pfx").resolve()),
             "pfx_password": None,
-            "thumbprint": app.key_credentials[0].thumbprint,
+            "thumbprint": key.thumbprint,
+            # The registered keyCredential's endDateTime is past (the file itself is still valid).
+            "key_expired": (key.end or key.certificate.not_valid_after_utc) <= now,
         }
     return {
         "name": app.name,
@@ -40,13 +43,25 @@ def _app_entry(app: App, tenant: Tenant, state_dir: Path) -> dict[str, Any]:
         "secret_expired": bool(app.secrets) and all(s.expired(now) for s in app.secrets),
         "certificate": cert,
         "granted": list(app.granted),
+        "service_principal": "present" if app.service_principal_id else "deleted",
+        "service_principal_id": app.service_principal_id,
+        "conditional_access": "block" if app.blocked_by_conditional_access else "allow",
+        # When the consented permissions show in tokens (ISO 8601), for a consent still propagating.
+        "consent_effective_at": (
+            max(app.granted_at.values()).isoformat(timespec="seconds") if app.granted_at else None
+        ),
     }
 
 
 def _tenant_entry(tenant: Tenant, state: SandboxState, state_dir: Path) -> dict[str, Any]:
     suffix = state.sharepoint_suffix
+    cloud = CLOUDS.get(tenant.cloud)
     return {
         "name": tenant.name,
+        # The national cloud the tenant is in (global, usgov, usgovdod, china); the sandbox serves only the
+        # global cloud's hosts: a tenant of another answers discovery with that cloud's fields.
+        "cloud": tenant.cloud,
+        "cloud_instance_name": cloud.instance_name if cloud else state.suffix,
         "tenant_id": tenant.tenant_id,
         "display_name": tenant.display_name,
         "domains": list(tenant.domains),
@@ -113,7 +128,12 @@ def _farm_entry(farm: Farm) -> dict[str, Any]:
         "version": farm.version,
         "build": farm.build,
         "team_services_version": farm.team_services_version,
-        "authentication": ["Negotiate", "NTLM"],
+        "authentication": farm.authentication_schemes,  # ["Negotiate", "NTLM"], ["Negotiate"] or ["Basic"]
+        # The default zone's URL the farm writes into its answers when its alternate access mappings miss
+        # the URL clients use (null: they match).
+        "alternate_access_mapping": farm.alternate_access_mapping,
+        # Other ports of the host: IIS's default site (not_sharepoint) or closed (connection refused).
+        "other_ports": [{"port": port, "answer": answer} for port, answer in farm.other_ports],
         "extended_protection": farm.extended_protection,  # off | required
         "site_count": len(farm.sites),
         "personal_site_count": farm.sites.personal_count,
@@ -131,6 +151,7 @@ def build_card(
     pid: int,
     extra_hosts: dict[str, str] | None = None,
     directory: dict[str, Any] | None = None,
+    faults: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     connect_to = {f"{h}:443": f"{address}:{port}" for h in state.hostnames()}
     connect_to.update(extra_hosts or {})
@@ -146,9 +167,13 @@ def build_card(
             "graph_url": state.graph_url,
             "sharepoint_suffix": state.sharepoint_suffix,
         },
+        # The fault knobs, and the scenario's faults (runner.py): clock_skew_s, consent_delay_s,
+        # server_certificates [{host, certificate, pem, issuer_ca, names}], closed_ports ["host:port"],
+        # throttle_rules [{host, path, count, retry_after_s}].
         "faults": {
             "throttle": state.faults.throttle_rate,
             "latency_ms": state.faults.latency_ms,
+            **(faults or {}),
         },
         "tenants": [_tenant_entry(t, state, state_dir) for t in state.tenants.values()],
         # Microsoft's first-party public clients, present in every tenant (device code flow, ROPC).

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
+from email.utils import formatdate
 
 from .http import Request, Response, Route
 from .service import Service
@@ -18,34 +18,29 @@ class Dispatcher:
         self.state = state
         self.services = services
         self._routes: dict[str, list[Route]] = {s.name: s.routes() for s in services}
-        self._throttle_credit = 0.0
-        self._lock = threading.Lock()
 
     def service_for(self, host: str, port: int) -> Service | None:
         return next((s for s in self.services if s.serves(host, port)), None)
 
-    def _throttle_now(self) -> bool:
-        """Exactly ``throttle_rate`` of requests, spread evenly (deterministic, unlike a coin toss)."""
-        rate = self.state.faults.throttle_rate
-        if rate <= 0:
-            return False
-        with self._lock:
-            self._throttle_credit += rate
-            if self._throttle_credit >= 1.0:
-                self._throttle_credit -= 1.0
-                return True
-            return False
-
     def __call__(self, request: Request) -> Response:
+        service = self.service_for(request.host, request.port)
+        response = self._dispatch(request, service)
+        if self.state.faults.clock_skew_s and service is not None and not _on_premises(service):
+            # The Microsoft cloud's clock is off from this machine's: its Date header says so.
+            response.headers.append(("Date", formatdate(self.state.now(), usegmt=True)))
+        return response
+
+    def _dispatch(self, request: Request, service: Service | None) -> Response:
         faults = self.state.faults
         if faults.latency_ms:
             time.sleep(faults.latency_ms / 1000)
-        service = self.service_for(request.host, request.port)
         if service is None:
             return Response.text(404, f"The sandbox serves no host named {request.host}:{request.port}.\n")
         try:
-            if service.throttleable and self._throttle_now():
-                return service.throttled(request, faults.retry_after_s)
+            if not _on_premises(service):  # a farm throttles after IIS authentication, itself
+                retry_after = faults.throttle(request.host, request.path, by_rate=service.throttleable)
+                if retry_after is not None:
+                    return service.throttled(request, retry_after)
             wrong_method = False
             for route in self._routes[service.name]:
                 match = route.pattern.fullmatch(request.path)
@@ -58,3 +53,7 @@ class Dispatcher:
         except Exception as exc:  # a sandbox bug must still answer in the service's shape, and be logged
             log.exception("unhandled error in %s for %s %s", service.name, request.method, request.path)
             return service.internal_error(request, exc)
+
+
+def _on_premises(service: Service) -> bool:
+    return bool(getattr(service, "on_premises", False))

@@ -21,15 +21,17 @@ from typing import Any
 
 from ..errors import SandboxError, SandboxInputError
 from .access_tokens import TokenService
-from .ca import ensure_ca, issue_server_certificate
+from .ca import ensure_ca, issue_fault_certificate, issue_server_certificate
 from .card import CARD_NAME, build_card, write_card
 from .directory import SandboxDirectory, serve_directory, stop_recorded
 from .dispatch import Dispatcher
-from .scenario import build_state, load_scenario
+from .scenario import build_state, load_scenario, scenario_faults
 from .server import Listener
 from .state import Faults, SandboxState
 
 log = logging.getLogger("spkit.sandbox")
+
+DEFAULT_CONSENT_DELAY_S = 3.0
 
 
 def default_state_dir() -> Path:
@@ -46,7 +48,8 @@ class SandboxOptions:
     scenario: Path | None = None
     throttle: float = 0.0
     latency_ms: int = 0
-    consent_delay_s: float = 3.0
+    # None: the scenario's faults.consent_delay_s, else 3 s (Entra's propagation, roughly).
+    consent_delay_s: float | None = None
     # Overrides every HTTPS farm's scenario setting: "off" or "required" (None: as the scenario says).
     extended_protection: str | None = None
     # Serve the farms' Active Directory domains over LDAPS with slapd (see directory/), when installed.
@@ -62,7 +65,7 @@ class SandboxOptions:
             raise SandboxInputError(f"--throttle is a fraction in [0, 1), not {self.throttle}")
         if not 0 <= self.latency_ms <= 60_000:
             raise SandboxInputError(f"--latency must be 0..60000 ms, not {self.latency_ms}")
-        if not 0.0 <= self.consent_delay_s <= 600.0:
+        if self.consent_delay_s is not None and not 0.0 <= self.consent_delay_s <= 600.0:
             raise SandboxInputError(f"--consent-delay must be 0..600 s, not {self.consent_delay_s}")
         if self.extended_protection not in (None, "off", "required"):
             raise SandboxInputError(
@@ -83,25 +86,45 @@ class RunningSandbox:
         state_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(state_dir, 0o700)
         scenario = load_scenario(options.scenario)
+        faults = scenario_faults(scenario)
         self.state = SandboxState(
             faults=Faults(throttle_rate=options.throttle, latency_ms=options.latency_ms)
         )
-        self.state.consent_delay_s = options.consent_delay_s
+        self.state.consent_delay_s = next(
+            d
+            for d in (options.consent_delay_s, faults.consent_delay_s, DEFAULT_CONSENT_DELAY_S)
+            if d is not None
+        )
         _, vault = build_state(scenario, state_dir, sites=options.sites, state=self.state)
         self.vault = vault
         if options.extended_protection:
             for each in self.state.farms.values():
                 if each.scheme == "https":
                     each.extended_protection = options.extended_protection
-        self.tokens = TokenService(vault.signing_key(), self.state.authority_host)
+        self.tokens = TokenService(vault.signing_key(), self.state.authority_host, clock=self.state.now)
         services = [m.make_service(self.state, self.tokens) for m in (identity, graph, sharepoint, farm)]
         self.dispatcher = Dispatcher(self.state, services)
         ca = ensure_ca(state_dir)
         cert, key = issue_server_certificate(
             ca, self.state.hostnames() + self.state.farm_hostnames(), state_dir
         )
+        sni, self.certificate_faults = {}, []
+        for fault in faults.certificates:
+            fault_cert, fault_key, issuer = issue_fault_certificate(
+                fault.certificate, fault.host, list(fault.names), ca, state_dir
+            )
+            sni[fault.host] = (fault_cert, fault_key)
+            self.certificate_faults.append(
+                {
+                    "host": fault.host,
+                    "certificate": fault.certificate,
+                    "pem": str(fault_cert.resolve()),
+                    "issuer_ca": str(issuer.pem_path.resolve()),
+                    "names": list(fault.names) or [fault.host],
+                }
+            )
         try:
-            listener = Listener(self.dispatcher, port=options.port, cert_path=cert, key_path=key)
+            listener = Listener(self.dispatcher, port=options.port, cert_path=cert, key_path=key, sni=sni)
         except OSError as exc:
             raise SandboxError(
                 f"cannot listen on 127.0.0.1:{options.port}: {exc.strerror or exc}",
@@ -111,11 +134,17 @@ class RunningSandbox:
         self.listener = listener.start()
         try:
             self.farm_endpoints = farm.open_endpoints(
-                self.state, cert, key, self.listener.address, self.listener.port
+                self.state, cert, key, self.listener.address, self.listener.port, sni=sni
             )
         except BaseException:
             self.listener.stop()
             raise
+        # Closed ports: the card maps them to a loopback port bound but never listening (refused at once).
+        closed: dict[str, str] = {}
+        for entry in faults.closed_ports:
+            sock, address = farm.reserve_closed_port(self.listener.address)
+            self.farm_endpoints.reserved.append(sock)
+            closed[entry] = address
         try:
             self.directory = self._serve_directory(cert, key, ca.pem_path)
         except BaseException:
@@ -132,8 +161,18 @@ class RunningSandbox:
             address=self.listener.address,
             port=self.listener.port,
             pid=os.getpid(),
-            extra_hosts=self.farm_endpoints.connect_to,
+            extra_hosts={**self.farm_endpoints.connect_to, **closed},
             directory=self.directory.card_entry(),
+            faults={
+                "clock_skew_s": self.state.faults.clock_skew_s,
+                "consent_delay_s": self.state.consent_delay_s,
+                "server_certificates": self.certificate_faults,
+                "closed_ports": sorted(closed),
+                "throttle_rules": [
+                    {"host": r.host, "path": r.path, "count": r.count, "retry_after_s": r.retry_after_s}
+                    for r in self.state.faults.throttle_rules
+                ],
+            },
         )
         self.card_path = write_card(state_dir, self.card)
 
@@ -313,9 +352,9 @@ def start_detached(options: SandboxOptions, timeout_s: float = 60.0) -> dict[str
         str(options.throttle),
         "--latency",
         str(options.latency_ms),
-        "--consent-delay",
-        str(options.consent_delay_s),
     ]
+    if options.consent_delay_s is not None:
+        args += ["--consent-delay", str(options.consent_delay_s)]
     if options.sites is not None:
         args += ["--sites", str(options.sites)]
     if options.extended_protection is not None:

@@ -25,8 +25,10 @@ from ..errors import SandboxInputError
 from ..fileio import atomic_write as write_private
 from ..fileio import atomic_write_json as write_json
 from .access_tokens import SigningKey, new_signing_key
+from .scenario_faults import ScenarioFaults, parse_faults
 from .state import (
     ALL,
+    CLOUDS,
     FARM_BUILDS,
     FARM_DEPARTMENTS,
     FARM_SPECIAL_GROUPS,
@@ -43,9 +45,22 @@ from .state import (
     stable_guid,
 )
 
-_KNOWN_TENANT_KEYS = {"name", "display_name", "domains", "sites", "personal_sites", "users", "apps"}
+_KNOWN_TOP_KEYS = {"tenants", "farms", "faults"}
+_KNOWN_TENANT_KEYS = {"name", "display_name", "domains", "sites", "personal_sites", "users", "apps", "cloud"}
 _KNOWN_USER_KEYS = {"upn", "display_name", "roles", "mfa", "app_password", "enabled", "conditional_access"}
-_KNOWN_APP_KEYS = {"name", "secret", "certificate", "granted"}
+_KNOWN_APP_KEYS = {
+    "name",
+    "secret",
+    "certificate",
+    "granted",
+    "service_principal",
+    "conditional_access",
+    "consent_delay_s",
+}
+# certificate: true/valid (a registered key in force) or key_expired (the registered keyCredential's
+# endDateTime is past, the certificate file itself still valid); false/absent: none.
+_APP_CERTIFICATES = (True, False, None, "valid", "key_expired")
+_CLOUDS = ("global", *CLOUDS)
 _MAX_SITES = 10_000_000
 _KNOWN_FARM_KEYS = {
     "name",
@@ -60,7 +75,13 @@ _KNOWN_FARM_KEYS = {
     "sites",
     "personal_sites",
     "users",
+    "authentication",
+    "alternate_access_mapping",
+    "other_ports",
 }
+_FARM_AUTHENTICATION = ("ntlm", "kerberos", "basic")
+_OTHER_PORT_ANSWERS = ("not_sharepoint", "closed")
+_AAM = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?/?")
 _KNOWN_FARM_USER_KEYS = {
     "sam_account_name",
     "upn",
@@ -108,6 +129,11 @@ def load_scenario(path: Path | None) -> dict[str, Any]:
         ) from exc
     if not isinstance(data, dict) or not isinstance(data.get("tenants"), list) or not data["tenants"]:
         raise _bad(f"{where}: needs a non-empty 'tenants' list")
+    unknown = set(data) - _KNOWN_TOP_KEYS
+    if unknown:
+        raise _bad(
+            f"{where}: unknown top-level key(s) {sorted(map(str, unknown))}; known: {sorted(_KNOWN_TOP_KEYS)}"
+        )
     names: set[str] = set()
     for tenant in data["tenants"]:
         _check_tenant(tenant)
@@ -128,7 +154,27 @@ def load_scenario(path: Path | None) -> dict[str, Any]:
                     f"farm {farm['name']}: another farm has the {kind} {value!r} (each farm has its own)"
                 )
             seen[kind].add(value)
+    parse_faults(data.get("faults"), sandbox_hosts(data))
     return data
+
+
+def sandbox_hosts(scenario: dict[str, Any], suffix: str = "localhost") -> dict[str, set[int]]:
+    """Every host the scenario's sandbox answers for, with the ports it answers on (as on the card)."""
+    hosts: dict[str, set[int]] = {f"login.{suffix}": {443}, f"graph.{suffix}": {443}}
+    for tenant in scenario["tenants"]:
+        name = tenant["name"].lower()
+        for label in (name, f"{name}-admin", f"{name}-my"):
+            hosts[f"{label}.sharepoint.{suffix}"] = {443}
+    for farm in scenario.get("farms") or []:
+        ports = {80 if farm.get("scheme") == "http" else 443, int(farm.get("central_admin_port", 2016))}
+        ports |= {int(p["port"]) for p in farm.get("other_ports") or []}
+        hosts.setdefault(_farm_host(farm), set()).update(ports)
+    return hosts
+
+
+def scenario_faults(scenario: dict[str, Any]) -> ScenarioFaults:
+    """The scenario's ``faults:`` section (checked again; ``load_scenario`` already did)."""
+    return parse_faults(scenario.get("faults"), sandbox_hosts(scenario))
 
 
 def _yaml_problem(exc: Exception) -> str:
@@ -146,6 +192,8 @@ def _check_tenant(tenant: Any) -> None:
     _check_int(tenant, "sites", 1, _MAX_SITES, f"tenant {name}")
     _check_int(tenant, "personal_sites", 0, _MAX_SITES, f"tenant {name}")
     _check_strings(tenant, "domains", f"tenant {name}")
+    if tenant.get("cloud", "global") not in _CLOUDS:
+        raise _bad(f"tenant {name}: 'cloud' is one of {', '.join(_CLOUDS)}, not {tenant.get('cloud')!r}")
     upns: set[str] = set()
     for user in _list(tenant, "users", f"tenant {name}"):
         _check_keys(user, _KNOWN_USER_KEYS, f"user of {name}")
@@ -165,6 +213,17 @@ def _check_tenant(tenant: Any) -> None:
         apps.add(app_name)
         if app.get("secret") not in (None, "none", "valid", "expired"):
             raise _bad(f"app {app_name}: 'secret' must be valid, expired or none")
+        if app.get("certificate") not in _APP_CERTIFICATES:
+            raise _bad(f"app {app_name}: 'certificate' is true, false, valid or key_expired")
+        if app.get("service_principal", "present") not in ("present", "deleted"):
+            raise _bad(f"app {app_name}: 'service_principal' is present or deleted")
+        if app.get("conditional_access", "allow") not in ("allow", "block"):
+            raise _bad(f"app {app_name}: 'conditional_access' is allow or block")
+        delay = app.get("consent_delay_s")
+        if delay is not None and (
+            isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 86400
+        ):
+            raise _bad(f"app {app_name}: 'consent_delay_s' is a number of seconds from 0 to 86,400")
         _check_strings(app, "granted", f"app {app_name}")
 
 
@@ -238,6 +297,22 @@ def _check_farm(farm: Any) -> None:
     _check_int(farm, "central_admin_port", 1, 65535, f"farm {name}")
     if farm.get("central_admin_port") in (80, 443):
         raise _bad(f"farm {name}: 'central_admin_port' must differ from the web application's port")
+    _farm_choice(farm, "authentication", "ntlm", _FARM_AUTHENTICATION)
+    aam = farm.get("alternate_access_mapping")
+    if aam is not None and (not isinstance(aam, str) or not _AAM.fullmatch(aam)):
+        raise _bad(
+            f"farm {name}: 'alternate_access_mapping' is a URL like http://spserver or https://sp.contoso.com"
+        )
+    taken = {80 if scheme == "http" else 443, int(farm.get("central_admin_port", 2016))}
+    for other in _list(farm, "other_ports", f"farm {name}"):
+        if not isinstance(other, dict) or set(other) - {"port", "answer"}:
+            raise _bad(f"farm {name}: each of 'other_ports' is a mapping of port and answer")
+        _check_int(other, "port", 1, 65535, f"farm {name} other_ports")
+        if other.get("port") is None or other["port"] in taken:
+            raise _bad(f"farm {name}: each of 'other_ports' needs a 'port' of its own (not {sorted(taken)})")
+        taken.add(other["port"])
+        if other.get("answer") not in _OTHER_PORT_ANSWERS:
+            raise _bad(f"farm {name}: other_ports 'answer' is one of {', '.join(_OTHER_PORT_ANSWERS)}")
     _check_int(farm, "sites", 1, _MAX_FARM_SITES, f"farm {name}")
     sites = int(farm.get("sites", 60))
     _check_int(farm, "personal_sites", 0, max(sites - 2, 0), f"farm {name} (at most sites - 2)")
@@ -372,6 +447,9 @@ def build_state(
     """The world a scenario describes, its generated credentials stored in ``state_dir``."""
     state = state or SandboxState()
     vault = CredentialVault(state_dir)
+    faults = scenario_faults(scenario)
+    state.faults.clock_skew_s = faults.clock_skew_s
+    state.faults.throttle_rules = faults.throttle_rules()
     now = datetime.now(UTC)
     for spec in scenario["tenants"]:
         state.add_tenant(_build_tenant(spec, state, vault, now, sites))
@@ -429,6 +507,9 @@ def _build_farm(spec: dict[str, Any], vault: CredentialVault) -> Farm:
         extended_protection=_farm_choice(spec, "extended_protection", "off", ("off", "required")),
         users=users,
         sites=FarmSiteCatalog(name, farm_id, total, int(spec.get("personal_sites", 5)), version),
+        authentication=_farm_choice(spec, "authentication", "ntlm", _FARM_AUTHENTICATION),
+        alternate_access_mapping=spec.get("alternate_access_mapping"),
+        other_ports=[(int(p["port"]), p["answer"]) for p in spec.get("other_ports") or []],
     )
 
 
@@ -483,11 +564,23 @@ def _build_tenant(
             )
         elif secret_kind not in (None, "none"):
             raise _bad(f"app {app.name}: 'secret' must be valid, expired or none")
-        if a.get("certificate"):
+        certificate = a.get("certificate")
+        if certificate:
             _, _, cert = vault.app_certificate(name, app.name)
-            app.key_credentials.append(
-                KeyCredential(stable_guid(app.client_id, "key"), cert, "sandbox certificate")
-            )
+            key = KeyCredential(stable_guid(app.client_id, "key"), cert, "sandbox certificate")
+            if certificate == "key_expired":
+                # The registration's end date is past while the file is still valid, as when a key was
+                # registered with a shorter endDateTime than the certificate's (Graph allows it).
+                key.start, key.end = now - timedelta(days=400), now - timedelta(days=1)
+            app.key_credentials.append(key)
+        app.blocked_by_conditional_access = a.get("conditional_access") == "block"
+        if a.get("service_principal") == "deleted":
+            # Deleting a service principal deletes its app role assignments with it.
+            app.service_principal_id, app.granted = None, []
+        elif a.get("consent_delay_s"):
+            ready = now + timedelta(seconds=float(a["consent_delay_s"]))
+            app.granted_at = {permission: ready for permission in app.granted}
+            app.consented_at = {permission: now for permission in app.granted}
         apps[app.client_id] = app
     return Tenant(
         name=name,
@@ -497,4 +590,5 @@ def _build_tenant(
         users=users,
         apps=apps,
         sites=SiteCatalog(name, tenant_id, state.sharepoint_suffix, total, personal),
+        cloud=spec.get("cloud", "global"),
     )

@@ -1,7 +1,9 @@
 """HTTPS listeners on loopback: TLS from the sandbox CA, HTTP/1.1 keep-alive, virtual hosts by ``Host``.
 
 Each accepted connection is handled in its own thread with its own handler object, so connection-bound
-protocols (NTLM) can keep state in ``Request.connection`` across keep-alive requests.
+protocols (NTLM) can keep state in ``Request.connection`` across keep-alive requests. A host may get a
+certificate of its own by SNI (the scenario's server certificate faults); the certificate a connection
+was served is what channel binding (Extended Protection) is computed from.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class _Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.connection_state: dict = {}
+        context = getattr(self.connection, "context", None)
+        self.certificate_der = self.server.tls.der_for(context) if self.server.tls else None
 
     def _read_body(self) -> bytes | None:
         if (self.headers.get("Transfer-Encoding") or "").lower() == "chunked":
@@ -69,14 +73,22 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
             connection=self.connection_state,
             client_address=self.client_address,
-            server_certificate_der=self.server.certificate_der,
+            server_certificate_der=self.certificate_der,
         )
         response = self.server.app(request)
         log.info("%s %s%s -> %d", self.command, host_header, path, response.status)
         self._write(response)
 
     def _write(self, response: Response) -> None:
-        self.send_response(response.status)
+        """The status line, then ``Server`` and ``Date`` (the response's own if it has them: an emulated
+        IIS names itself, a skewed clock shows), then the response's headers."""
+        self.log_request(response.status)
+        self.send_response_only(response.status)
+        own = {name.lower() for name, _ in response.headers}
+        if "server" not in own:
+            self.send_header("Server", self.version_string())
+        if "date" not in own:
+            self.send_header("Date", self.date_time_string())
         for name, value in response.headers:
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
@@ -90,6 +102,46 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug(format, *args)
 
 
+class ServerTls:
+    """The TLS contexts of one listener: the default certificate, and per host (SNI) certificates of its own.
+
+    ``der_for(context)`` is the DER of the certificate a connection was served, for channel binding."""
+
+    def __init__(self, cert_path: Path, key_path: Path, by_host: dict[str, tuple[Path, Path]] | None = None):
+        self.context = self._context(cert_path, key_path)
+        self._der: dict[int, bytes] = {id(self.context): _der(cert_path)}
+        self._by_host: dict[str, ssl.SSLContext] = {}
+        for host, (cert, key) in (by_host or {}).items():
+            context = self._context(cert, key)
+            self._by_host[host.lower()] = context
+            self._der[id(context)] = _der(cert)
+        if self._by_host:
+            self.context.sni_callback = self._select
+
+    @staticmethod
+    def _context(cert_path: Path, key_path: Path) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(cert_path, key_path)
+        return context
+
+    def _select(self, sock: ssl.SSLSocket | ssl.SSLObject, server_name: str | None, _ctx) -> None:
+        chosen = self._by_host.get((server_name or "").lower())
+        if chosen is not None:
+            sock.context = chosen
+        return None
+
+    def der_for(self, context: ssl.SSLContext | None) -> bytes | None:
+        return self._der.get(id(context)) if context is not None else None
+
+
+def _der(cert_path: Path) -> bytes:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return x509.load_pem_x509_certificate(cert_path.read_bytes()).public_bytes(Encoding.DER)
+
+
 class _TlsServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
@@ -99,14 +151,13 @@ class _TlsServer(ThreadingHTTPServer):
         self,
         address: tuple[str, int],
         app: Callable[[Request], Response],
-        context: ssl.SSLContext | None,
+        tls: ServerTls | None,
         public_port: int,
-        certificate_der: bytes | None,
     ) -> None:
         self.app = app
-        self.context = context
+        self.tls = tls
+        self.context = tls.context if tls else None
         self.public_port = public_port
-        self.certificate_der = certificate_der
         super().__init__(address, _Handler)
 
     def process_request_thread(self, request: socket.socket, client_address) -> None:
@@ -144,22 +195,12 @@ class Listener:
         public_port: int = 443,
         cert_path: Path | None = None,
         key_path: Path | None = None,
+        sni: dict[str, tuple[Path, Path]] | None = None,
     ) -> None:
-        context = None
-        certificate_der = None
-        if cert_path is not None:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.minimum_version = ssl.TLSVersion.TLSv1_2
-            context.load_cert_chain(cert_path, key_path)
-            from cryptography import x509
-            from cryptography.hazmat.primitives.serialization import Encoding
-
-            certificate_der = x509.load_pem_x509_certificate(cert_path.read_bytes()).public_bytes(
-                Encoding.DER
-            )
-        self.server = _TlsServer((host, port), app, context, public_port, certificate_der)
+        tls = ServerTls(cert_path, key_path or cert_path, sni) if cert_path is not None else None
+        self.server = _TlsServer((host, port), app, tls, public_port)
         self.thread = threading.Thread(
-            target=self.server.serve_forever, name=f"sandbox:{self.port}", daemon=True
+            target=self.server.serve_forever, args=(0.1,), name=f"sandbox:{self.port}", daemon=True
         )
 
     @property

@@ -7,6 +7,7 @@ service (an app registered through Graph) is seen by the others (the identity pl
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -106,6 +107,8 @@ class App:
     granted: list[str] = field(default_factory=list)
     # When a consent takes effect in issued tokens (Entra propagates consent with a delay); absent = at once.
     granted_at: dict[str, datetime] = field(default_factory=dict)
+    # When each consent was given (the assignment's createdDateTime); absent = when the app was created.
+    consented_at: dict[str, datetime] = field(default_factory=dict)
     # The appRoleAssignment ids, by the permission they grant (for DELETE of an assignment).
     assignment_ids: dict[str, str] = field(default_factory=dict)
     notes: str | None = None
@@ -116,6 +119,8 @@ class App:
     created: datetime = field(default_factory=lambda: datetime.now(UTC))
     # Object ids of the app's owners: the user (delegated) or service principal (app-only) that created it.
     owner_ids: list[str] = field(default_factory=list)
+    # A Conditional Access policy for workload identities blocks this app's tokens (AADSTS53003).
+    blocked_by_conditional_access: bool = False
 
     def roles_for(self, resource: str, now: datetime | None = None) -> list[str]:
         """Role names consented for one resource ("Graph" or "SharePoint") that are in effect at ``now``."""
@@ -342,6 +347,8 @@ class Tenant:
     site_grants: dict[str, dict[str, SiteGrant]] = field(default_factory=dict)
     # Delegated permission grants (POST /oauth2PermissionGrants), by grant id.
     oauth2_grants: dict[str, OAuth2Grant] = field(default_factory=dict)
+    # The national cloud the tenant lives in (a key of CLOUDS); the sandbox's login host is the global one.
+    cloud: str = "global"
 
     @property
     def initial_domain(self) -> str:
@@ -357,13 +364,90 @@ class Tenant:
         return next((a for a in self.apps.values() if a.object_id == object_id), None)
 
 
+@dataclass(frozen=True)
+class NationalCloud:
+    """What Entra's discovery says of a tenant of a national cloud asked through the global endpoint
+    (``cloud_instance_name`` and the region fields), and where that cloud's Graph is."""
+
+    name: str  # the scenario's word
+    instance_name: str  # cloud_instance_name: microsoftonline.us
+    region_scope: str  # tenant_region_scope
+    region_sub_scope: str | None  # tenant_region_sub_scope
+    graph_host: str  # msgraph_host
+    login_host: str  # the cloud's authority host (the card says it; the sandbox does not serve it)
+
+
+# [unsure] the region fields: GCC High tenants are reported with tenant_region_scope "USGov" and sub-scope
+# "DODCON", DoD ones "USGov" / "DOD", 21Vianet's "AS" / none; the instance names and Graph hosts are the
+# clouds' documented ones.
+CLOUDS = {
+    "usgov": NationalCloud(
+        "usgov", "microsoftonline.us", "USGov", "DODCON", "graph.microsoft.us", "login.microsoftonline.us"
+    ),
+    "usgovdod": NationalCloud(
+        "usgovdod", "microsoftonline.us", "USGov", "DOD", "dod-graph.microsoft.us", "login.microsoftonline.us"
+    ),
+    "china": NationalCloud(
+        "china",
+        "partner.microsoftonline.cn",
+        "AS",
+        None,
+        "microsoftgraph.chinacloudapi.cn",
+        "login.partner.microsoftonline.cn",
+    ),
+}
+
+
+@dataclass
+class ThrottleRule:
+    """Answer ``count`` consecutive requests to ``host`` whose path full-matches ``path`` as throttled
+    (every one when ``count`` is None), each with ``Retry-After: retry_after_s``; then serve again."""
+
+    host: str
+    path: str = ".*"
+    count: int | None = None
+    retry_after_s: int = 1
+    answered: int = 0
+
+    def __post_init__(self) -> None:
+        import re
+
+        self.pattern = re.compile(self.path, re.I)
+
+    def matches(self, host: str, path: str) -> bool:
+        return host == self.host and self.pattern.fullmatch(path) is not None
+
+
 @dataclass
 class Faults:
     """Knobs that make the sandbox misbehave on purpose, for tests and benchmarks."""
 
-    throttle_rate: float = 0.0  # fraction of Graph/SharePoint requests answered 429
+    throttle_rate: float = 0.0  # fraction of Graph/SharePoint (and farm) requests answered 429 / 503
     latency_ms: int = 0  # added to every request
     retry_after_s: int = 1
+    # The Microsoft cloud's clock minus the real one: tokens, assertion checks and the Date header of
+    # login/Graph/SharePoint Online follow it (a client whose own clock is off sees exactly this).
+    clock_skew_s: float = 0.0
+    throttle_rules: list[ThrottleRule] = field(default_factory=list)
+    _credit: float = field(default=0.0, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def throttle(self, host: str, path: str, *, by_rate: bool) -> int | None:
+        """The Retry-After (seconds) if this request is to be answered as throttled, else None.
+
+        A matching rule decides first (its count runs down); then, when ``by_rate``, exactly
+        ``throttle_rate`` of requests, spread evenly (deterministic, unlike a coin toss)."""
+        with self._lock:
+            for rule in self.throttle_rules:
+                if rule.matches(host, path) and (rule.count is None or rule.answered < rule.count):
+                    rule.answered += 1
+                    return rule.retry_after_s
+            if by_rate and self.throttle_rate > 0:
+                self._credit += self.throttle_rate
+                if self._credit >= 1.0:
+                    self._credit -= 1.0
+                    return self.retry_after_s
+        return None
 
 
 class SandboxState:
@@ -387,6 +471,10 @@ class SandboxState:
         # (pyspnego's NTLM_USER_FILE format; written by the scenario builder into the state directory).
         self.farms: dict[str, Farm] = {}
         self.ntlm_user_file: Path | None = None
+
+    def now(self) -> float:
+        """The Microsoft cloud's clock (epoch seconds): the real one plus the scenario's skew."""
+        return time.time() + self.faults.clock_skew_s
 
     @property
     def authority_host(self) -> str:
@@ -627,10 +715,31 @@ class Farm:
     users: dict[str, FarmUser]  # by lower-case sAMAccountName
     sites: FarmSiteCatalog
     server_name: str = "SP01"
+    # IIS Windows authentication: "ntlm" (Negotiate and NTLM, the default), "kerberos" (Negotiate only,
+    # NTLM refused) or "basic" (Basic only).
+    authentication: str = "ntlm"
+    # The default zone's public URL when the alternate access mappings do not list the URL clients use: the
+    # farm then renders its URLs (web Url, search Path, ...) with this origin. None: the requested URL.
+    alternate_access_mapping: str | None = None
+    # Other ports of the host: (port, "not_sharepoint" (IIS's welcome site) | "closed").
+    other_ports: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def url(self) -> str:
         return f"{self.scheme}://{self.host}"
+
+    @property
+    def public_url(self) -> str:
+        """The origin the farm writes into its answers (the alternate access mapping's, if it is wrong)."""
+        return (self.alternate_access_mapping or self.url).rstrip("/")
+
+    def public_site_url(self, site: FarmSite) -> str:
+        return self.public_url + ("" if site.path == "/" else site.path)
+
+    @property
+    def authentication_schemes(self) -> list[str]:
+        """What IIS offers in ``WWW-Authenticate``, in its order."""
+        return {"basic": ["Basic"], "kerberos": ["Negotiate"]}.get(self.authentication, ["Negotiate", "NTLM"])
 
     @property
     def default_port(self) -> int:

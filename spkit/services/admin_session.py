@@ -7,6 +7,7 @@ machine can open (against the sandbox: ``https://login.localhost:<port>/devicelo
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -38,11 +39,13 @@ def sign_in_admin(
     client_id: str | None = None,
     timeout_s: float | None = None,
     use_cache: bool = True,
+    cancel: threading.Event | None = None,
 ) -> AdminSignIn:
     """Sign ``upn`` in to the tenant: MSAL's cached sign-in (unless a password is given or
     ``use_cache`` is off), else the password (an app password for MFA accounts), else a device code
-    shown through ``show_code``. The persisted token cache is saved whatever happens, and a sign-in
-    as somebody else than ``upn`` is refused (``ADMIN_MISMATCH``)."""
+    shown through ``show_code``; setting ``cancel`` ends a pending device-code sign-in
+    (``AUTH_CANCELLED``). The persisted token cache is saved whatever happens, and a sign-in as
+    somebody else than ``upn`` is refused (``ADMIN_MISMATCH``)."""
     from ..store.token_cache import open_token_cache, save_token_cache
 
     upn = (upn or "").strip()
@@ -68,7 +71,7 @@ def sign_in_admin(
                     fix="give the admin's password (or app password), or sign in with a device code",
                 )
             signin = auth.device_code(
-                lambda code: show_code(reachable_code(code, session)), timeout_s=timeout_s
+                lambda code: show_code(reachable_code(code, session)), timeout_s=timeout_s, cancel=cancel
             )
     finally:
         save_token_cache(cache)

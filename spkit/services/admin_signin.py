@@ -3,9 +3,11 @@ directory-role check. Tokens are delegated Graph tokens of a public client, kept
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import msal
@@ -127,9 +129,15 @@ class AdminAuthenticator:
         )
 
     def device_code(
-        self, show: Callable[[DeviceCode], None], *, timeout_s: float | None = None
+        self,
+        show: Callable[[DeviceCode], None],
+        *,
+        timeout_s: float | None = None,
+        cancel: threading.Event | None = None,
     ) -> AdminSignIn:
-        """Show a code, then poll as the protocol says (pending, slow down, expiry, decline)."""
+        """Show a code, then poll as the protocol says (pending, slow down, expiry, decline). Setting
+        ``cancel`` ends the polling within about a second (``AUTH_CANCELLED``): MSAL stops polling once
+        the flow's ``expires_at`` is past, so a watcher moves it to 0."""
         what = "device-code sign-in"
         try:
             flow = self.app.initiate_device_flow(scopes=self.scopes)
@@ -147,9 +155,17 @@ class AdminAuthenticator:
                 flow["expires_at"] = min(
                     flow.get("expires_at", time.time() + timeout_s), time.time() + timeout_s
                 )
-            result = self.app.acquire_token_by_device_flow(flow)
+            with _cancel_watch(flow, cancel):
+                cancelled = cancel is not None and cancel.is_set()
+                result = {} if cancelled else self.app.acquire_token_by_device_flow(flow)
         except requests.RequestException as exc:
             raise network_error(exc, self.cloud.authority_host, what) from exc
+        if cancel is not None and cancel.is_set() and "access_token" not in result:
+            raise AuthenticationError(
+                f"{what}: the sign-in was cancelled",
+                code="AUTH_CANCELLED",
+                fix="start the sign-in again when you are ready",
+            )
         return self._finish(result, "device code", what)
 
     def password(self, upn: str, password: str) -> AdminSignIn:
@@ -181,6 +197,30 @@ class AdminAuthenticator:
             return None
         result.setdefault("id_token_claims", {"preferred_username": upn})
         return self._finish(result, "cached", f"sign-in of {upn}")
+
+
+@contextlib.contextmanager
+def _cancel_watch(flow: dict, cancel: threading.Event | None) -> Iterator[None]:
+    """While the block polls, a set ``cancel`` moves the flow's expiry to 0: MSAL's loop checks
+    ``expires_at`` every second between polls and returns the last (pending) answer."""
+    if cancel is None:
+        yield
+        return
+    finished = threading.Event()
+
+    def watch() -> None:
+        while not finished.is_set():
+            if cancel.wait(0.2):
+                flow["expires_at"] = 0
+                return
+
+    watcher = threading.Thread(target=watch, name="spkit-device-code-cancel", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        finished.set()
+        watcher.join(1.0)
 
 
 def directory_roles(graph: GraphClient) -> list[str]:

@@ -13,7 +13,7 @@ from ..errors import AuthenticationError, InputError
 from ..http.session import SpkitSession
 from ..models.certificates import check_usable, load_certificate
 from ..models.clouds import Cloud
-from .aadsts import auth_error
+from .aadsts import ClientFacts, auth_error, secret_shape
 from .http_errors import network_error
 from .tokens import decode_claims
 
@@ -40,6 +40,8 @@ class AppCredential:
     kind: str  # "secret" | "certificate"
     description: str
     warnings: tuple[str, ...] = ()
+    thumbprint: str | None = None  # the certificate's SHA-1 thumbprint (evidence for AADSTS700027)
+    secret_shape: str | None = None  # "guid" when the secret looks like a Secret ID (never the value)
 
 
 def secret_credential(secret: str, reference: str) -> AppCredential:
@@ -49,7 +51,9 @@ def secret_credential(secret: str, reference: str) -> AppCredential:
             code="SECRET_EMPTY",
             fix="put the secret's value where the reference points",
         )
-    return AppCredential(secret, "secret", f"client secret from {reference}")
+    return AppCredential(
+        secret, "secret", f"client secret from {reference}", secret_shape=secret_shape(secret)
+    )
 
 
 def certificate_credential(
@@ -65,7 +69,7 @@ def certificate_credential(
             value["passphrase"] = password
     else:
         value = {"private_key": loaded.private_key_pem().decode("ascii"), "thumbprint": loaded.thumbprint}
-    return AppCredential(value, "certificate", description, warnings)
+    return AppCredential(value, "certificate", description, warnings, thumbprint=loaded.thumbprint)
 
 
 class AppAuthenticator:
@@ -94,7 +98,9 @@ class AppAuthenticator:
                 token_cache=token_cache,
             )
         except requests.RequestException as exc:
-            raise network_error(exc, cloud.authority(tenant_id), "sign-in") from exc
+            raise network_error(
+                exc, cloud.authority(tenant_id), "sign-in", ca_bundle=session.ca_bundle
+            ) from exc
         except ValueError as exc:  # MSAL's word for an authority or credential it cannot use
             raise AuthenticationError(
                 f"MSAL refused the configuration: {exc}",
@@ -105,12 +111,30 @@ class AppAuthenticator:
     def acquire(self, resource: str, what: str = "token") -> AccessToken:
         """An app-only token for ``resource`` (an origin like https://graph.microsoft.com)."""
         scope = resource.rstrip("/") + "/.default"
+        answered: dict[str, Any] = {}
+
+        def remember(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+            """The token endpoint's Date and when it arrived here: a clock-skew diagnosis compares them."""
+            if response.request is not None and response.request.method == "POST":
+                answered.update(date=response.headers.get("Date"), at=time.time())
+
+        self.session.hooks["response"].append(remember)
         try:
             result = self.app.acquire_token_for_client(scopes=[scope])
         except requests.RequestException as exc:
-            raise network_error(exc, self.cloud.authority_host, what) from exc
+            raise network_error(
+                exc, self.cloud.authority_host, what, ca_bundle=self.session.ca_bundle
+            ) from exc
+        finally:
+            self.session.hooks["response"].remove(remember)
         if "access_token" not in result:
-            raise auth_error(result, what)
+            facts = ClientFacts(
+                secret_shape=self.credential.secret_shape,
+                thumbprint=self.credential.thumbprint,
+                local_time=answered.get("at"),
+                server_date=answered.get("date"),
+            )
+            raise auth_error(result, what, facts)
         token = result["access_token"]
         return AccessToken(
             token=token,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from ..errors import DiscoveryError
 from ..http.session import SpkitSession
@@ -31,6 +32,46 @@ class TenantDiscovery:
         }
 
 
+# What the discovery document says about the tenant's cloud → the profile's cloud names for it.
+INSTANCE_CLOUDS = {
+    "microsoftonline.com": "global",
+    "microsoftonline.us": "usgov-high (or usgov-dod)",
+    "partner.microsoftonline.cn": "china",
+    "chinacloudapi.cn": "china",
+    "microsoftonline.de": "germany (retired: the tenant moved to global)",
+}
+US_GOVERNMENT_REGIONS = {"usgov", "usg"}
+US_GOVERNMENT_SUB_SCOPES = {"DODCON": "usgov-high", "DOD": "usgov-dod"}  # GCC High, DoD
+
+
+def other_cloud(cloud: Cloud, payload: dict) -> str | None:
+    """Why the discovery document places the tenant outside ``cloud`` (instance name, region scope, or
+    token endpoint on another host), or None when it is at home there."""
+    instance = payload.get("cloud_instance_name")
+    expected = cloud.authority_host.split("//", 1)[-1].removeprefix("login.")
+    if instance and instance != expected and not expected.endswith(instance):
+        return f"cloud_instance_name {instance}"
+    region = str(payload.get("tenant_region_scope") or "").lower()
+    in_us_government = cloud.name in ("usgov-high", "usgov-dod")
+    if region in US_GOVERNMENT_REGIONS and not in_us_government:
+        return f"tenant_region_scope {payload.get('tenant_region_scope')}"
+    sub = str(payload.get("tenant_region_sub_scope") or "").upper()
+    if in_us_government and US_GOVERNMENT_SUB_SCOPES.get(sub, cloud.name) != cloud.name:
+        return f"tenant_region_sub_scope {sub}"
+    token_host = urlsplit(str(payload.get("token_endpoint", ""))).hostname
+    if token_host and token_host != urlsplit(cloud.authority_host).hostname:
+        return f"token endpoint on {token_host}"
+    return None
+
+
+def _cloud_named(payload: dict) -> str:
+    instance = str(payload.get("cloud_instance_name") or "")
+    if str(payload.get("tenant_region_scope") or "").lower() in US_GOVERNMENT_REGIONS:
+        sub = str(payload.get("tenant_region_sub_scope") or "").upper()
+        return US_GOVERNMENT_SUB_SCOPES.get(sub, INSTANCE_CLOUDS["microsoftonline.us"])
+    return INSTANCE_CLOUDS.get(instance, f"the cloud of '{instance}'")
+
+
 def discover_tenant(session: SpkitSession, cloud: Cloud, tenant_ref: str) -> TenantDiscovery:
     """The tenant behind a GUID or domain, as the identity platform of ``cloud`` knows it."""
     url = f"{cloud.authority_host}/{tenant_ref}/v2.0/.well-known/openid-configuration"
@@ -50,13 +91,17 @@ def discover_tenant(session: SpkitSession, cloud: Cloud, tenant_ref: str) -> Ten
             fix="the authority host may not be a Microsoft identity platform",
         ) from exc
     instance = payload.get("cloud_instance_name")
-    expected = cloud.authority_host.split("//", 1)[-1].removeprefix("login.")
-    if instance and not cloud.is_sandbox and instance != expected and not expected.endswith(instance):
+    problem = other_cloud(cloud, payload)
+    if problem:
+        region = payload.get("tenant_region_scope")
+        sub = payload.get("tenant_region_sub_scope")
         raise DiscoveryError(
-            f"tenant '{tenant_ref}' lives in the '{instance}' cloud, not in {cloud.display_name}",
+            f"tenant '{tenant_ref}' lives in another cloud ({problem}), not in {cloud.display_name}",
             code="TENANT_WRONG_CLOUD",
-            evidence=f"cloud_instance_name={instance}",
-            fix="choose the cloud the tenant belongs to",
+            evidence=f"cloud_instance_name={instance}, tenant_region_scope={region}, "
+            f"tenant_region_sub_scope={sub}, token_endpoint={token_endpoint[:120]}; the profile's cloud: "
+            f"{cloud.name} ({cloud.authority_host})",
+            fix=f"set cloud: {_cloud_named(payload)} in the profile (the cloud the tenant belongs to)",
         )
     return TenantDiscovery(
         tenant_ref=tenant_ref,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from ..http.session import SpkitSession, retries_of
-from .graph_client import graph_error
+from .graph_client import app_roles, graph_error
 from .http_errors import call, json_body
 
 SITE_FIELDS = "id,webUrl,displayName,name,createdDateTime,isPersonalSite,siteCollection"
@@ -62,16 +62,17 @@ def iter_sites(
     if page_size:
         url += f"&$top={page_size}"
     while url:
+        bearer = token()
         response = call(
             session.get,
             url,
             "site enumeration",
-            headers={"Authorization": f"Bearer {token()}", "Accept": "application/json"},
+            headers={"Authorization": f"Bearer {bearer}", "Accept": "application/json"},
         )
         if stats is not None:
             stats.retries += retries_of(response)
         if response.status_code != 200:
-            raise graph_error(response, "site enumeration")
+            raise graph_error(response, "site enumeration", roles=app_roles(bearer))
         payload = json_body(response, "site enumeration")
         if stats is not None:
             stats.pages += 1

@@ -10,11 +10,51 @@ import requests
 
 from ..errors import AuthorizationError, CheckError, ServiceError, ThrottledError
 from ..http.session import SpkitSession
-from .http_errors import call, json_body
+from .http_errors import call, json_body, throttle_evidence
+from .required_roles import graph_path, only_site_selected, roles_for_graph
+from .tokens import decode_claims
 
 
-def graph_error(response: requests.Response, what: str) -> CheckError:
-    """Graph's error body (``{"error": {"code", "message"}}``) as a diagnosis."""
+def app_roles(token: str) -> list[str] | None:
+    """The ``roles`` of an app-only token (None for a delegated token, which carries ``scp``)."""
+    claims = decode_claims(token)
+    if claims.get("scp"):
+        return None
+    return [str(role) for role in claims.get("roles") or []]
+
+
+def _denied_for_roles(response: requests.Response, what: str, roles: list[str], evidence: str):
+    """A 403 explained by the token's own roles: a site not granted to a Sites.Selected app, or a
+    permission this call needs that the token does not carry; None when the roles do not explain it."""
+    method = response.request.method if response.request is not None else "GET"
+    call_name = f"{method} {graph_path(response.url)}"
+    needed = roles_for_graph(method or "GET", response.url)
+    if not needed or not roles:
+        return None
+    held = ", ".join(roles)
+    if only_site_selected(roles) and "Sites.Selected" in needed:
+        return AuthorizationError(
+            f"{what}: the app has Sites.Selected, and this site is not granted to it",
+            code="GRAPH_SITE_NOT_GRANTED",
+            evidence=f"{evidence}; {call_name}; token roles: {held}",
+            fix="grant the app this site ('spkit grant-site PARAMS.yaml --site URL --admin UPN', or Graph "
+            "POST /sites/{site-id}/permissions), or name a granted site in sharepoint_url",
+        )
+    if not set(needed) & set(roles):
+        least = next(role for role in needed if role != "Sites.Selected")
+        return AuthorizationError(
+            f"{what}: {call_name} needs one of {', '.join(needed)}; the token carries {held}",
+            code="GRAPH_ROLE_MISSING",
+            evidence=f"{evidence}; token roles: {held}",
+            fix=f"add the Microsoft Graph application permission {least} to the app (Entra admin center > App "
+            "registrations > the app > API permissions) and grant admin consent",
+        )
+    return None
+
+
+def graph_error(response: requests.Response, what: str, *, roles: list[str] | None = None) -> CheckError:
+    """Graph's error body (``{"error": {"code", "message"}}``) as a diagnosis; ``roles`` are the app-only
+    token's roles, when known, so a 403 can name the permission that is missing."""
     try:
         err = response.json().get("error", {})
     except ValueError:
@@ -37,6 +77,11 @@ def graph_error(response: requests.Response, what: str) -> CheckError:
             fix="sign in as a Global Administrator (automatic registration and admin consent need one)",
         )
     if status == 403:
+        explained = _denied_for_roles(response, what, roles, evidence) if roles is not None else None
+        if explained is not None:
+            return explained
+        if roles == []:
+            evidence += "; the token carries no application roles (no admin consent)"
         return AuthorizationError(
             f"{what}: Graph denied access (the app lacks an application permission for sites)",
             code="GRAPH_ACCESS_DENIED",
@@ -55,7 +100,7 @@ def graph_error(response: requests.Response, what: str) -> CheckError:
         return ThrottledError(
             f"{what}: Graph kept throttling after the retries spkit allows",
             code="GRAPH_THROTTLED",
-            evidence=evidence,
+            evidence=throttle_evidence(response, f"{code}: {message}".strip(": ")),
             fix="run again later or outside business hours; spkit honours Retry-After",
         )
     return ServiceError(
@@ -92,16 +137,17 @@ class GraphClient:
         ok: tuple[int, ...] = (200, 201, 204),
     ) -> Any:
         url = path if path.startswith("https://") else self.base + path
+        token = self.token()
         response = call(
             getattr(self.session, method.lower()),
             url,
             what,
-            headers={"Authorization": f"Bearer {self.token()}", "Accept": "application/json"},
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
             json=json,
             params=params,
         )
         if response.status_code not in ok:
-            raise graph_error(response, what)
+            raise graph_error(response, what, roles=app_roles(token))
         if response.status_code == 204 or not response.content:
             return None
         return json_body(response, what)

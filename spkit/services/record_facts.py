@@ -340,7 +340,7 @@ def farm_product(version: str) -> str:
 
 
 def _sites(result: VerificationResult) -> dict[str, Any]:
-    step = next((s for s in result.steps if s.step == "sites"), None)
+    step = result.enumeration_step  # "sites" Online, "search" on a farm
     facts = step.facts if step else {}
     return {
         "status": step.status.value if step else "skipped",

@@ -10,6 +10,7 @@ import os
 import secrets
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
@@ -158,10 +159,11 @@ class WizardActions:
         show_code: ShowCode,
         timeout_s: float | None = None,
         keep: Callable[[], bool] = lambda: True,
+        cancel: threading.Event | None = None,
     ) -> SignedIn:
         """Sign the admin in (cached sign-in, else the Password typed, else a device code shown through
-        ``show_code``) and read their roles; the draft learns who signed in. A missing admin role is not
-        an error here: ``role_message`` words it beside the button."""
+        ``show_code``; setting ``cancel`` ends it) and read their roles; the draft learns who signed in.
+        A missing admin role is not an error here: ``role_message`` words it beside the button."""
         password = draft.secret("admin_password")
         ctx = admin_context(
             self.target(draft),
@@ -170,6 +172,7 @@ class WizardActions:
             show_code=show_code,
             timeout_s=timeout_s,
             require=None,
+            cancel=cancel,
         )
         if not keep():  # the wizard moved on while the admin signed in: nothing to keep
             ctx.close()
@@ -249,7 +252,16 @@ class WizardActions:
         with _private_folder() as folder:
             cert_path = _write_private(folder, certs[0])
             key_path = _write_private(folder, keys[0]) if keys else None
-            return self.certificates.import_file(cert_path, password or None, key_path=key_path)
+            try:
+                return self.certificates.import_file(cert_path, password or None, key_path=key_path)
+            except CertificateError as error:  # name the file the user chose, not the private copy
+                hidden = f"{folder}{os.sep}"
+                raise CertificateError(
+                    error.summary.replace(hidden, ""),
+                    code=error.code,
+                    evidence=error.evidence.replace(hidden, ""),
+                    fix=error.fix.replace(hidden, ""),
+                ) from None
 
     # --- Admin credentials (on-premises): Browse ------------------------------------------------------
 

@@ -60,6 +60,7 @@ class SigninState:
     waiting: bool = False
     code: DeviceCode | None = None
     role_note: str = ""
+    cancel: threading.Event = field(default_factory=threading.Event)  # set: the sign-in stops polling
 
 
 @dataclass
@@ -175,11 +176,13 @@ class ConnectionWizard:
         """Show the draft: the current step's page, its fields and messages, the frame and the card."""
         with self._lock:
             draft = self.draft
+            # The frame first: when a task ends, its status line and the buttons change with (not
+            # after) what it shows on the page.
+            self.busy_text = self._busy_text()
+            self.frame.refresh(draft)
             for step, page in self.pages.items():
                 page.box.layout.display = "" if step == draft.step else "none"
             self.pages[draft.step].refresh(draft)
-            self.busy_text = self._busy_text()
-            self.frame.refresh(draft)
             self.card.refresh()
 
     def _busy_text(self) -> str:
@@ -267,8 +270,18 @@ class ConnectionWizard:
     def back(self) -> None:
         with self._lock:
             if self.draft.back():
+                if self.draft.step_index < self.draft.steps.index("credentials"):
+                    self.cancel_signin()  # back before Admin credentials: the pending code is dropped
                 self.pages[self.draft.step].enter()
         self.refresh()
+
+    def cancel_signin(self) -> None:
+        """End a pending device-code sign-in (its polling stops within a second; its outcome is
+        ignored) and show no code any more."""
+        state = self.signin
+        if state.waiting:
+            state.cancel.set()
+            self.signin = SigninState(role_note=state.role_note)
 
     def cancel(self) -> None:
         """Cancel the wizard: start over with an empty one (after a warning when work is unsaved)."""
@@ -303,6 +316,7 @@ class ConnectionWizard:
         """A fresh draft (or ``draft``, e.g. a saved connection to edit); the old sign-in is dropped."""
         with self._lock:
             self.pending = None
+            self.cancel_signin()
             self.actions.close()
             self.draft = draft or Draft(sandbox_card=self.sandbox_card)
             self.draft.known_names = self.actions.known_names()
@@ -358,6 +372,7 @@ class ConnectionWizard:
             self.refresh()
             return
         draft.errors.pop(SIGNIN, None)
+        self.cancel_signin()  # a second click starts over: the first code stops polling
         state = self.signin = SigninState(waiting=True)
 
         def current() -> bool:  # a newer sign-in, or another draft, makes this one moot
@@ -369,7 +384,7 @@ class ConnectionWizard:
                 self.refresh()
 
         def work():
-            signed = self.actions.sign_in(draft, show_code=show_code, keep=current)
+            signed = self.actions.sign_in(draft, show_code=show_code, keep=current, cancel=state.cancel)
             return signed, self.actions.role_message() if current() else ""
 
         def done(result) -> None:

@@ -49,7 +49,7 @@ class ConnectionsCard:
             rows=5,
             description="Connections",
             style={"description_width": "initial"},
-            layout=w.Layout(width="900px"),
+            layout=w.Layout(width="100%", max_width="900px"),  # never wider than the card (JupyterLab)
         )
         self.list.observe(lambda _change: None if wizard.syncing else wizard.refresh(), "value")
         self.empty = w.HTML(
@@ -98,6 +98,7 @@ class ConnectionsCard:
             self.wizard.card_error("select a connection to remove")
             return
         self.confirming = True
+        self.wizard.card_status = ""  # the outcome of an earlier Remove is not about this one
         self.wizard.draft.errors.pop(REMOVE, None)
         self.wizard.refresh()
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from .draft import Draft, Message
-from .style import FIELD_STYLE, LABEL_WIDTH, field_layout, message_layout
+from .style import FIELD_STYLE, field_layout, message_layout
 
 if TYPE_CHECKING:
     from .app import ConnectionWizard
@@ -44,7 +44,9 @@ def box_message(message: Message | str | None, kind: str = "info") -> str:
 
 
 class FieldRow:
-    """One draft field: its input widget, its error beside it, its note beside it."""
+    """One draft field: its input widget (and any button beside it), its error beside it, its note beside
+    it. When the step is too narrow for the message to stand beside the field, it goes under the input,
+    in line with it (CSS ``spkit-field-row``); ``after`` are further messages in the same row."""
 
     def __init__(
         self,
@@ -55,6 +57,7 @@ class FieldRow:
         secret: bool = False,
         message_key: str | None = None,
         extra: list[w.Widget] | None = None,
+        after: list[w.Widget] | None = None,
         when: Callable[[Draft], bool] | None = None,
     ) -> None:
         self.wizard = wizard
@@ -62,12 +65,18 @@ class FieldRow:
         self.message_key = message_key or key
         self.widget = widget
         self.secret = secret
-        self.error = w.HTML(layout=message_layout())
+        self.error = w.HTML()
         self.error.add_class("spkit-field-error")
-        self.note = w.HTML(layout=message_layout())
+        self.note = w.HTML()
         self.note.add_class("spkit-field-note")
-        self.row = w.HBox([widget, *(extra or []), self.error, self.note])
+        # The field's messages (and a button's, ``after``) stacked in one column beside the input.
+        self.messages = w.VBox([self.error, self.note, *(after or [])], layout=message_layout())
+        self.messages.add_class("spkit-messages")
+        self.row = w.HBox([widget, *(extra or []), self.messages])
         self.row.add_class("spkit-row")
+        if isinstance(widget, w.Text) or "spkit-indent" in widget._dom_classes:
+            # In the inputs' column: a message that cannot stand beside goes under, in line with it.
+            self.row.add_class("spkit-field-row-wide" if extra else "spkit-field-row")
         widget.observe(self._changed, "value")
         wizard.register(widget, when=when)
 
@@ -92,17 +101,22 @@ class FieldRow:
             self.note.add_class("spkit-warning")
         else:
             self.note.remove_class("spkit-warning")
+        self.fit()
+
+    def fit(self) -> None:
+        """The message column takes room only when it says something (after its messages are set)."""
+        show(self.messages, any(m.layout.display != "none" for m in self.messages.children))
 
 
-def text(label: str, placeholder: str = "", *, password: bool = False, width: str | None = None) -> w.Text:
-    """A labelled text (or password) field, wide enough for its label and a URL."""
+def text(label: str, placeholder: str = "", *, password: bool = False, short: bool = False) -> w.Text:
+    """A labelled text (or password) field, wide enough for its label and a URL. A ``short`` one (a
+    port) has a short input but takes the room of the others, so every message beside a field starts
+    at the same place."""
     kind = w.Password if password else w.Text
-    return kind(
-        description=label,
-        placeholder=placeholder,
-        style=FIELD_STYLE,
-        layout=field_layout(width) if width else field_layout(),
-    )
+    field = kind(description=label, placeholder=placeholder, style=FIELD_STYLE, layout=field_layout())
+    if short:
+        field.add_class("spkit-short")
+    return field
 
 
 def toggles(
@@ -110,13 +124,15 @@ def toggles(
 ) -> w.ToggleButtons:
     """Choices as buttons with exactly the guide's labels (values are the draft's); ``indent`` puts
     them in line with the inputs of the fields above."""
-    margin = f"4px 0 4px calc({LABEL_WIDTH} + 4px)" if indent else "2px 0"
-    return w.ToggleButtons(
+    choices = w.ToggleButtons(
         options=list(options),
         description=description,
         style={"description_width": "initial", "button_width": "auto"},
-        layout=w.Layout(width="auto", margin=margin),
+        layout=w.Layout(width="auto", margin="4px 0" if indent else "2px 0"),
     )
+    if indent:
+        choices.add_class("spkit-indent")
+    return choices
 
 
 def radios(options: tuple[tuple[str, str], ...], description: str = "") -> w.RadioButtons:
@@ -137,7 +153,7 @@ def button(label: str, on_click: Callable[[], None], *, style: str = "", icon: s
 
 
 def html_block(value: str = "", css: str = "") -> w.HTML:
-    block = w.HTML(value, layout=w.Layout(width="100%"))
+    block = w.HTML(value, layout=w.Layout(width="100%", margin="2px 0"))  # no side margin: never clipped
     if css:
         block.add_class(css)
     return block

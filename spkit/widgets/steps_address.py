@@ -28,7 +28,7 @@ class AddressStep:
             wizard, "admin_url", text(L["admin_url"], "filled from the SharePoint server URL"), **online
         )
         self.port = FieldRow(
-            wizard, "central_admin_port", text(L["central_admin_port"], "e.g. 2016", width="420px"), **onprem
+            wizard, "central_admin_port", text(L["central_admin_port"], "e.g. 2016", short=True), **onprem
         )
         self.ca_url = FieldRow(
             wizard,

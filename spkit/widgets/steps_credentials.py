@@ -12,7 +12,7 @@ import ipywidgets as w
 from . import labels
 from .draft import BROWSE, MFA_ADVICE, ONPREM, SIGNIN, Draft
 from .form import FieldRow, box_message, button, html_block, message_html, panel, set_message, show, text
-from .style import FIELD_STYLE, LABEL_WIDTH, field_layout, message_layout
+from .style import FIELD_STYLE, field_layout, message_layout
 
 if TYPE_CHECKING:
     from .app import ConnectionWizard
@@ -57,7 +57,20 @@ class CredentialsStep:
         self.wizard = wizard
         online = {"when": lambda draft: draft.kind != ONPREM}
         onprem = {"when": lambda draft: draft.kind == ONPREM}
-        self.upn = FieldRow(wizard, "admin_upn", text(L["admin_upn"]))
+        # On-premises: Browse, beside the User Principal Name it fills in; its messages in the same row.
+        self.browse = button(labels.BROWSE, wizard.browse, icon="search")
+        wizard.register(self.browse, **onprem)
+        self.browse_error = w.HTML()
+        self.browse_error.add_class("spkit-field-error")
+        self.browse_note = w.HTML()
+        self.browse_note.add_class("spkit-field-note")
+        self.upn = FieldRow(
+            wizard,
+            "admin_upn",
+            text(L["admin_upn"]),
+            extra=[self.browse],
+            after=[self.browse_error, self.browse_note],
+        )
         self.password = FieldRow(
             wizard, "admin_password", text(L["admin_password"], password=True), secret=True
         )
@@ -71,23 +84,10 @@ class CredentialsStep:
         self.login_row = w.HBox([self.login, self.login_error])
         self.login_row.add_class("spkit-row")
         self.status = html_block()
-        # On-premises: Browse
-        self.browse = button(labels.BROWSE, wizard.browse, icon="search")
-        wizard.register(self.browse, **onprem)
-        self.domain = w.Dropdown(
-            description="Domain", style={"description_width": "initial"}, layout=w.Layout(width="300px")
-        )
+        # On-premises: what Browse found, under the field, labelled like the fields.
+        self.domain = w.Dropdown(description="Domain", style=FIELD_STYLE, layout=field_layout("560px"))
         self.domain.observe(self._domain_changed, "value")
         wizard.register(self.domain, **onprem)
-        self.browse_error = w.HTML(layout=message_layout())
-        self.browse_error.add_class("spkit-field-error")
-        self.browse_note = w.HTML(layout=message_layout())
-        self.browse_note.add_class("spkit-field-note")
-        self.browse_row = w.HBox(
-            [self.browse, self.domain, self.browse_error, self.browse_note],
-            layout=w.Layout(margin=f"0 0 4px calc({LABEL_WIDTH} + 8px)"),
-        )
-        self.browse_row.add_class("spkit-row")
         self.users = w.Select(description="Administrators", rows=6, style=FIELD_STYLE, layout=field_layout())
         self.users.observe(self._user_picked, "value")
         wizard.register(self.users, **onprem)
@@ -97,7 +97,7 @@ class CredentialsStep:
             [
                 self.intro,
                 self.upn.row,
-                self.browse_row,
+                self.domain,
                 self.users,
                 self.password.row,
                 self.advice,
@@ -123,11 +123,15 @@ class CredentialsStep:
         self.password.widget.placeholder = "" if onprem else "optional: leave empty to sign in with a code"
         for widget in (self.advice, self.login_row, self.status):
             show(widget, not onprem)
-        show(self.browse_row, onprem)
+        show(self.browse, onprem)
         self.upn.refresh(draft)
         self.password.refresh(draft)
         if not onprem:
             show(self.users, False)
+            show(self.domain, False)
+            set_message(self.browse_error, "")
+            set_message(self.browse_note, "")
+            self.upn.fit()
             set_message(self.login_error, message_html(draft.errors.get(SIGNIN)))
             self.status.value = signin_status(self.wizard)
             self.login.disabled = self.wizard.tasks.busy
@@ -137,6 +141,7 @@ class CredentialsStep:
         set_message(
             self.browse_note, "" if draft.errors.get(BROWSE) else message_html(draft.notes.get(BROWSE))
         )
+        self.upn.fit()
         self.browse.disabled = self.wizard.tasks.busy
         with self.wizard.sync():
             options = list(browse.domains)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
+from ..services.diagnose import troubleshoot_hint
 from . import labels
 from .draft import CONFIGURE, ONPREM, SAVE, Draft
 from .form import FieldRow, box_message, button, html_block, message_html, panel, set_message, text
@@ -27,23 +28,42 @@ def _e(value: Any) -> str:
     return html.escape(str(value))
 
 
-def steps_table(steps: list[Any]) -> str:
-    """The steps as they finished: status, what was checked, the detail, the time, the code."""
+def steps_table(steps: list[Any], *, requirements_below: bool = False) -> str:
+    """The steps as they finished: status, what was checked, the detail, the time, the code. Status,
+    time and code stay on one line; the step's name too, but in a narrow cell, where it wraps between
+    words; the detail wraps (a long URL may break). With ``requirements_below`` the admin account's
+    requirements are counted here, as their own table below lists each one."""
     if not steps:
         return ""
     rows = []
     for step in steps:
         status = step.status.value
         code = step.diagnosis.code if step.diagnosis else ""
+        detail = step.detail
+        if requirements_below and step.step == "requirements" and step.facts.get("requirements"):
+            detail = requirements_summary(step.facts["requirements"])
         rows.append(
             f'<tr><td class="spkit-status spkit-status-{status}">{MARKS.get(status, status)}</td>'
-            f'<td class="spkit-nowrap">{_e(step.title)}</td><td class="spkit-detail">{_e(step.detail)}</td>'
-            f'<td class="spkit-num">{step.duration_s:.1f} s</td><td class="spkit-nowrap">{_e(code)}</td></tr>'
+            f'<td class="spkit-step-name">{_e(step.title)}</td><td class="spkit-detail">{_e(detail)}</td>'
+            f'<td class="spkit-num">{step.duration_s:.1f} s</td><td>{_e(code)}</td></tr>'
         )
     return (
-        '<table class="spkit-table spkit-steps-table"><thead><tr><th>Status</th><th>Step</th><th>Detail</th>'
-        f"<th>Time</th><th>Code</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        '<div class="spkit-scroll"><table class="spkit-table spkit-steps-table"><thead><tr><th>Status</th>'
+        "<th>Step</th><th>Detail</th><th>Time</th><th>Code</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
+
+
+def requirements_summary(rows: list[dict]) -> str:
+    """One line for the requirements: what is not met by name, the rest counted by status."""
+    missing = [r["requirement"] for r in rows if r["status"] == "not met"]
+    counts: dict[str, int] = {}
+    for row in rows:
+        if row["status"] != "not met":
+            counts[row["status"]] = counts.get(row["status"], 0) + 1
+    parts = [f"not met: {', '.join(missing)}"] if missing else []
+    parts += [f"{count} {status}" for status, count in counts.items()]
+    return f"{'; '.join(parts)} (each requirement is listed below)"
 
 
 def failures_html(result: Any) -> str:
@@ -62,11 +82,18 @@ def failures_html(result: Any) -> str:
     return "".join(parts)
 
 
+def troubleshoot_html(draft: Draft) -> str:
+    """After a failure: how to open the troubleshooting notebook (or run spkit diagnose) for this connection."""
+    name = draft.saved_name or draft["name"].strip() or draft.default_name()
+    once = "" if draft.saved_name else "Once the connection is saved (next step): "
+    return f'<div class="spkit-sub spkit-troubleshoot">{_e(once + troubleshoot_hint(connection=name))}</div>'
+
+
 def sites_html(result: Any) -> str:
     """A sample of the site collections found, with the counts."""
     sample: list[dict] = []
-    for step in result.steps:
-        if step.step == "sites" and step.facts.get("sample"):
+    for step in result.steps:  # the step that enumerated them ("sites" Online, "search" on-premises)
+        if step.step in ("sites", "search") and step.facts.get("sample"):
             sample = step.facts["sample"]
     counts = result.facts
     if not sample and counts.get("site_collections") is None:
@@ -87,12 +114,17 @@ def sites_html(result: Any) -> str:
     return f'<div class="spkit-sub">Site collections found: {_e(line)}</div>{table}'
 
 
+REQUIREMENT_STATUS = {"met": "passed", "not met": "failed"}
+
+
 def requirements_html(result: Any) -> str:
     for step in result.steps:
         rows = step.facts.get("requirements") if step.step == "requirements" else None
         if rows:
             body = "".join(
-                f"<tr><td>{_e(r['requirement'])}</td><td>{_e(r['status'])}</td></tr>" for r in rows
+                f'<tr><td>{_e(r["requirement"])}</td><td class="spkit-status-'
+                f'{REQUIREMENT_STATUS.get(r["status"], "skipped")}">{_e(r["status"])}</td></tr>'
+                for r in rows
             )
             return (
                 '<div class="spkit-sub">Admin account requirements</div><table class="spkit-table"><thead><tr>'
@@ -148,9 +180,9 @@ class ConfigurationStep:
         run = self.wizard.configuring
         self.configure.disabled = self.wizard.tasks.busy
         set_message(self.error, message_html(draft.errors.get(CONFIGURE)))
-        self.progress.value = _e(run.progress) if self.wizard.tasks.running("configure") else ""
-        self.table.value = steps_table(run.steps)
         result = run.result
+        set_message(self.progress, _e(run.progress) if self.wizard.tasks.running("configure") else "")
+        self.table.value = steps_table(run.steps, requirements_below=result is not None)
         if result is None:
             self.summary.value = self.failures.value = self.sites.value = ""
             return
@@ -166,7 +198,7 @@ class ConfigurationStep:
                 f"can still save the connection and verify it again later.{stale}",
                 "bad",
             )
-        self.failures.value = failures_html(result)
+        self.failures.value = failures_html(result) + ("" if result.passed else troubleshoot_html(draft))
         self.sites.value = sites_html(result) + requirements_html(result)
 
     def enter(self) -> None:
@@ -178,7 +210,9 @@ class SaveStep:
 
     def __init__(self, wizard: ConnectionWizard) -> None:
         self.wizard = wizard
-        self.name = FieldRow(wizard, "name", text(L["name"], "e.g. contoso-prod"))
+        self.kept = w.HTML()
+        self.kept.add_class("spkit-field-note")
+        self.name = FieldRow(wizard, "name", text(L["name"], "e.g. contoso-prod"), after=[self.kept])
         self.save = button(labels.SAVE, wizard.save, style="success", icon="save")
         wizard.register(self.save)
         self.error = w.HTML(layout=message_layout())
@@ -203,16 +237,19 @@ class SaveStep:
 
     def refresh(self, draft: Draft) -> None:
         self.name.refresh(draft)
-        self.name.widget.disabled = draft.editing is not None
+        self.name.widget.disabled = draft.editing is not None  # the value stays shown, readable
+        set_message(self.kept, "the saved connection keeps its name" if draft.editing else "")
+        self.name.fit()
         set_message(self.error, message_html(draft.errors.get(SAVE)))
         self.save.disabled = self.wizard.tasks.busy
         result = self.wizard.configuring.result
         saved = draft.saved_name if not draft.dirty else None
         if saved:
-            self.status.value = box_message(
-                f"Saved as '{saved}' in {self.wizard.actions.store.path}. "
-                f"Try it: spkit verify --connection '{saved}'",
-                "ok",
+            command = f"spkit verify --connection '{saved}'"
+            self.status.value = (
+                f"<div class=\"spkit-message spkit-ok\">Saved as '{_e(saved)}' in "
+                f'<span class="spkit-path">{_e(self.wizard.actions.store.path)}</span>. '
+                f'Try it: <code class="spkit-cmd">{_e(command)}</code></div>'
             )
         elif result is not None and not result.passed:
             self.status.value = box_message(

@@ -25,7 +25,7 @@ from .form import (
     toggles,
 )
 from .steps_credentials import signin_status
-from .style import FIELD_STYLE, field_layout, message_layout
+from .style import FIELD_STYLE, message_layout
 
 if TYPE_CHECKING:
     from .app import ConnectionWizard
@@ -132,7 +132,7 @@ class RegistrationStep:
         if not automatic:
             return
         status = signin_status(self.wizard)
-        if not status:
+        if not status and "registration" not in draft.errors:  # else the message beside the choice says it
             status = box_message(
                 f"Automatic registration needs an Office 365 Global Administrator signed in: go Back to Admin "
                 f"credentials and click {labels.LOG_IN} (or choose Manual registration).",
@@ -141,8 +141,8 @@ class RegistrationStep:
         self.signin.value = status
         self.app_name.refresh(draft)
         previewing = self.wizard.tasks.running("preview")
-        self.progress.value = (
-            "Reading the tenant's applications to prepare the preview…" if previewing else ""
+        set_message(
+            self.progress, "Reading the tenant's applications to prepare the preview…" if previewing else ""
         )
         self.preview.value = preview_html(draft.plan) if draft.plan is not None else ""
         exists = self.wizard.plan_exists_error
@@ -178,7 +178,9 @@ class DetailsStep:
         self.credential = FieldRow(wizard, "credential", toggles(labels.CREDENTIAL_CHOICES, indent=True))
         # Certificate
         self.stored = w.Dropdown(
-            description=labels.CERTIFICATES_IN_STORE, style=FIELD_STYLE, layout=field_layout("900px")
+            description=labels.CERTIFICATES_IN_STORE,
+            style=FIELD_STYLE,
+            layout=w.Layout(width="900px", max_width="100%", flex="0 1 auto"),
         )
         self.stored.observe(self._stored_picked, "value")
         wizard.register(self.stored)
@@ -191,8 +193,9 @@ class DetailsStep:
             accept=UPLOAD_TYPES,
             multiple=True,
             description=labels.CERTIFICATE_FILE,
-            layout=w.Layout(width="auto"),
+            layout=w.Layout(width="auto", align_self="flex-start"),
         )
+        self.upload.add_class("spkit-indent")  # in line with the inputs: pick the file, then its password
         wizard.register(self.upload)
         self.cert_password = text(
             L["certificate_password"], "only for a protected .pfx or key", password=True
@@ -204,8 +207,9 @@ class DetailsStep:
         self.import_error.add_class("spkit-field-error")
         self.import_note = w.HTML(layout=message_layout())
         self.import_note.add_class("spkit-field-note")
-        import_row = w.HBox([self.upload, self.import_button, self.import_error, self.import_note])
+        import_row = w.HBox([self.cert_password, self.import_button, self.import_error, self.import_note])
         import_row.add_class("spkit-row")
+        import_row.add_class("spkit-field-row-wide")
         self.cert_box = w.VBox(
             [
                 self.stored,
@@ -216,7 +220,7 @@ class DetailsStep:
                     "installed in the local certificate store (the counterpart of the service account's "
                     "CurrentUser\\My) and its thumbprint is filled in. The key must have at least 2048 bits.</p>"
                 ),
-                self.cert_password,
+                self.upload,
                 import_row,
             ]
         )

@@ -44,7 +44,8 @@ class Tasks:
         exclusive: bool = True,
     ) -> bool:
         """Start ``work`` (unless another exclusive task runs, for an exclusive one); ``done(value)`` or
-        ``failed(error)`` follow in the task's thread. Returns False when it could not start."""
+        ``failed(error)`` follow in the task's thread, once the task no longer counts as running, and
+        then ``changed``. Returns False when it could not start."""
         with self._lock:
             if exclusive:
                 if self.name is not None:
@@ -59,20 +60,20 @@ class Tasks:
             except BaseException as error:  # shown beside its control; never a traceback on the page
                 self.last_error = error
                 log.debug("wizard task %s failed", name, exc_info=True)
-                try:
-                    if failed is not None:
-                        failed(error)
-                finally:
-                    self._finish(name, exclusive)
-                return
+                show, outcome = failed, error
+            else:
+                show, outcome = done, value
+            # The task is over before its outcome is shown, so one refresh shows the outcome, the status
+            # line and the buttons together (no "configuring…" beside a finished table).
+            self._release(name, exclusive)
             try:
-                if done is not None:
-                    done(value)
+                if show is not None:
+                    show(outcome)
             except BaseException as error:
                 self.last_error = error
                 log.debug("wizard task %s: showing the result failed", name, exc_info=True)
             finally:
-                self._finish(name, exclusive)
+                self._changed()
 
         thread = threading.Thread(target=target, name=f"spkit-wizard-{name}", daemon=True)
         self._threads = [t for t in self._threads if t.is_alive()] + [thread]
@@ -80,18 +81,22 @@ class Tasks:
         thread.start()
         return True
 
-    def _finish(self, name: str, exclusive: bool) -> None:
+    def _release(self, name: str, exclusive: bool) -> None:
         with self._lock:
             if exclusive:
                 self.name = None
             else:
                 self.beside.discard(name)
-        self._changed()
 
     def wait(self, timeout: float = 120.0) -> None:
-        """Block until the running task (if any) has ended; TimeoutError if it outlives ``timeout``."""
+        """Block until the running tasks (and any they started on ending, e.g. the preview after a
+        sign-in) have ended; TimeoutError if one outlives ``timeout``."""
         deadline = time.monotonic() + timeout
-        for thread in list(self._threads):
-            thread.join(max(0.0, deadline - time.monotonic()))
-            if thread.is_alive():
-                raise TimeoutError(f"the wizard task {thread.name} still runs after {timeout:.0f} s")
+        while True:
+            alive = [thread for thread in list(self._threads) if thread.is_alive()]
+            if not alive:
+                return
+            for thread in alive:
+                thread.join(max(0.0, deadline - time.monotonic()))
+                if thread.is_alive():
+                    raise TimeoutError(f"the wizard task {thread.name} still runs after {timeout:.0f} s")

@@ -14,12 +14,15 @@ from tests.widgets.conftest import user
 
 
 def beside(wizard, label: str):
-    """The error widget in the same row as the control labelled ``label``."""
+    """The error widget beside the control labelled ``label``: the first one after it in its row (a row
+    may hold a button's messages too, after the field's own, as Browse beside User Principal Name)."""
     control = wizard.control(label)
     for row in _rows(wizard.widget):
         if control in row.children:
-            errors = [c for c in row.children if "spkit-field-error" in c._dom_classes]
-            assert len(errors) == 1
+            after = row.children[row.children.index(control) :]
+            cells = [grand for c in after for grand in (c, *getattr(c, "children", ()))]  # the message column
+            errors = [c for c in cells if "spkit-field-error" in c._dom_classes]
+            assert errors, f"no message beside {label!r}"
             return errors[0]
     raise AssertionError(f"no row holds {label!r}")
 
@@ -41,6 +44,12 @@ def refuses(wizard, label: str, words: str) -> None:
     error = beside(wizard, label)
     assert words in html.unescape(error.value), error.value
     assert error.layout.display != "none"
+    column = next(
+        (r for r in _rows(wizard.widget) for c in r.children if error in getattr(c, "children", ())), None
+    )
+    assert column is None or all(  # shown: the column that holds it too
+        c.layout.display != "none" for c in column.children if error in getattr(c, "children", ())
+    )
 
 
 def test_a_wrong_value_on_each_online_step(wizard, card, tmp_path):
@@ -164,8 +173,9 @@ def test_a_wrong_value_on_each_onprem_step(wizard, card):
     wizard.click("Configure")
     wizard.wait(60)
     result = wizard.configuring.result
-    assert not result.passed and result.failed_steps[0].step == "authenticate"
+    assert not result.passed and result.failed_steps[0].title == "Sign in to the farm (NTLM)"
     assert result.failed_steps[0].diagnosis.code in wizard.pages["configuration"].failures.value
+    assert "troubleshoot_connection.ipynb" in wizard.pages["configuration"].failures.value
 
 
 def test_unsaved_work_is_not_lost_without_a_warning(wizard, card, card_path, tmp_path):

@@ -5,6 +5,7 @@ device code completed on the sandbox's sign-in pages), each path ending in a sav
 from __future__ import annotations
 
 import datetime
+import html
 import re
 import uuid
 from pathlib import Path
@@ -71,6 +72,11 @@ def configure_and_save(wizard, name: str):
     assert wizard.draft.saved_name == name, wizard.draft.errors
     assert not wizard.draft.has_unsaved_work
     assert name in wizard.card.summaries  # listed on the Defined server connections card
+    # The saved name stays the field's value (not emptied to a placeholder), and the command to try
+    # it is one unbreakable piece of code.
+    assert wizard.control("Connection name").value == name
+    quoted = html.escape(f"spkit verify --connection '{name}'")
+    assert f'<code class="spkit-cmd">{quoted}</code>' in wizard.pages["save"].status.value
     return result
 
 
@@ -86,7 +92,13 @@ def test_manual_registration_with_a_certificate_imported_from_a_pfx(wizard, card
     assert "Imported" in wizard.message("import")
     shown: list[str] = []
     wizard.pages["configuration"].refresh = _recorder(wizard.pages["configuration"].refresh, shown, wizard)
+    # When Configure ends, the status line and Next change before (never after) the outcome shows.
+    seen: list[tuple[str, str]] = []
+    wizard.frame.busy.observe(lambda c: seen.append(("busy", c["new"])), "value")
+    wizard.pages["configuration"].summary.observe(lambda c: seen.append(("summary", c["new"])), "value")
     result = configure_and_save(wizard, "wiz-manual-cert")
+    outcome = next(i for i, (what, value) in enumerate(seen) if what == "summary" and value)
+    assert ("busy", "") in seen[:outcome] and ("busy", "configuring…") in seen[:outcome], seen
     assert result.passed, result.summary_line()
     # Each step appeared while the others still ran: the table grew one row at a time.
     assert len({n for n in shown}) >= len(result.steps) - 1

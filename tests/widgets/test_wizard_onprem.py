@@ -10,6 +10,16 @@ from spkit.store import ConnectionStore
 from tests.widgets.conftest import verify_connection, widget_texts
 
 
+def rows(widget):
+    """Every row (``spkit-row``) under ``widget``."""
+    stack = [widget]
+    while stack:
+        node = stack.pop()
+        if "spkit-row" in getattr(node, "_dom_classes", ()):
+            yield node
+        stack.extend(getattr(node, "children", ()) or ())
+
+
 def farm_user(card: dict, sam: str) -> dict:
     return next(u for u in card["farms"][0]["users"] if u["sam_account_name"] == sam)
 
@@ -33,6 +43,8 @@ def test_onprem_with_browse_configure_save_and_verify(wizard, card, env):
     if not directory.get("available"):
         pytest.skip(f"the sandbox serves no directory: {directory.get('reason', 'an older sandbox card')}")
     to_credentials(wizard, card)
+    upn_row = next(r for r in rows(wizard.widget) if wizard.control("User Principal Name") in r.children)
+    assert wizard.control("Browse") in upn_row.children  # Browse stands beside the field it fills
     wizard.click("Browse")
     wizard.wait(30)
     assert "browse" not in wizard.draft.errors, wizard.draft.errors
@@ -66,6 +78,11 @@ def test_onprem_with_browse_configure_save_and_verify(wizard, card, env):
     assert result.passed, result.summary_line()
     page = wizard.pages["configuration"].sites.value
     assert "Admin account requirements" in page and "Member of Farm Administrators" in page
+    assert "Site collections found" in page and f'<a href="{card["farms"][0]["url"]}' in page  # a sample
+    # The steps table counts the requirements (the table under it lists each): no squeezed columns.
+    table = wizard.pages["configuration"].table.value
+    assert "3 met; 4 cannot be checked from outside the server (each requirement is listed below)" in table
+    assert "Member of Farm Administrators" not in table
     wizard.click("Next")
     assert wizard.control("Connection name").value == "sharepoint-fabrikam"
     wizard.fill("Connection name", "wiz-farm")

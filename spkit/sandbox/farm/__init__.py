@@ -4,7 +4,8 @@ real NTLM (pyspnego as the acceptor), with SharePoint Server's REST, search and 
 
 ``make_service`` gives the web applications of the HTTPS farms, served by the main listener;
 ``open_endpoints`` starts what else the farms need (Central Administration listeners, plain-HTTP web
-applications, a reserved closed port for a closed Central Administration) and returns their connect-to map.
+applications, a reserved closed port for a closed Central Administration, the host's ``other_ports``: IIS's
+default site or a closed port) and returns their connect-to map.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..dispatch import Dispatcher
 from ..server import Listener
 from ..service import Service
 from ..state import SandboxState
+from .iis import IisDefaultSite
 from .responses import FarmService
 
 __all__ = ["FarmEndpoints", "FarmService", "make_service", "open_endpoints"]
@@ -43,21 +45,48 @@ class FarmEndpoints:
         self.listeners, self.reserved = [], []
 
 
-def _closed_port(endpoints: FarmEndpoints, host: str) -> str:
+def reserve_closed_port(host: str) -> tuple[socket.socket, str]:
+    """A loopback port bound but never listening (a connection to it is refused at once): the socket, which
+    must stay open while the port is to stay closed, and its ``address:port``."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind((host, 0))
+    return sock, f"{host}:{sock.getsockname()[1]}"
+
+
+def _closed_port(endpoints: FarmEndpoints, host: str) -> str:
+    sock, address = reserve_closed_port(host)
     endpoints.reserved.append(sock)
-    return f"{host}:{sock.getsockname()[1]}"
+    return address
 
 
 def open_endpoints(
-    state: SandboxState, cert_path: Path, key_path: Path, main_address: str, main_port: int
+    state: SandboxState,
+    cert_path: Path,
+    key_path: Path,
+    main_address: str,
+    main_port: int,
+    sni: dict[str, tuple[Path, Path]] | None = None,
 ) -> FarmEndpoints:
-    """Start the farms' own listeners; the connect-to entries map every farm ``host:port`` of the card."""
+    """Start the farms' own listeners; the connect-to entries map every farm ``host:port`` of the card.
+    ``sni``: the hosts with a certificate of their own (the scenario's TLS faults), on every port."""
     endpoints = FarmEndpoints()
     try:
         for farm in state.farms.values():
             tls = farm.scheme == "https"
+            for port, answer in farm.other_ports:
+                if answer == "closed":
+                    endpoints.connect_to[f"{farm.host}:{port}"] = _closed_port(endpoints, main_address)
+                    continue
+                other = Listener(
+                    Dispatcher(state, [IisDefaultSite(farm, port)]),
+                    host=main_address,
+                    public_port=port,
+                    cert_path=cert_path if tls else None,
+                    key_path=key_path if tls else None,
+                    sni=sni,
+                ).start()
+                endpoints.listeners.append(other)
+                endpoints.connect_to[f"{farm.host}:{port}"] = f"{other.address}:{other.port}"
             if tls:
                 endpoints.connect_to[f"{farm.host}:443"] = f"{main_address}:{main_port}"
             else:
@@ -78,6 +107,7 @@ def open_endpoints(
                 public_port=farm.central_admin_port,
                 cert_path=cert_path if tls else None,
                 key_path=key_path if tls else None,
+                sni=sni,
             ).start()
             endpoints.listeners.append(admin)
             endpoints.connect_to[key] = f"{admin.address}:{admin.port}"

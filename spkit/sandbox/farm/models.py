@@ -12,12 +12,13 @@ site.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..sp_rest.context_info import context_info as sp_context_info
+from ..sp_rest.context_info import digest_date
 from ..sp_rest.dates import change_token, last_modified, sp_date, utc
 from ..sp_rest.errors import AccessDenied, FileNotFound, InvalidClientQuery
 from ..state import ALL, Farm, FarmSite, FarmUser, stable_guid
@@ -212,16 +213,7 @@ def current_user_fields(farm: Farm, user: FarmUser, site: FarmSite) -> dict[str,
 
 def context_info(farm: Farm, url: str) -> dict[str, Any]:
     """SP.ContextWebInformation of ``POST /_api/contextinfo`` (the form digest and the library version)."""
-    digest = uuid.uuid4().hex.upper() * 4
-    when = datetime.now().astimezone().strftime("%d %b %Y %H:%M:%S %z")
-    return {
-        "FormDigestTimeoutSeconds": 1800,
-        "FormDigestValue": f"0x{digest[:128]},{when}",
-        "LibraryVersion": farm.build,
-        "SiteFullUrl": url,
-        "SupportedSchemaVersions": ["14.0.0.0", "15.0.0.0"],
-        "WebFullUrl": url,
-    }
+    return sp_context_info(url, farm.build, digest_date(datetime.now().astimezone()))
 
 
 # --- search --------------------------------------------------------------------------------------------
@@ -320,8 +312,8 @@ def _item_properties(farm: Farm, item: SearchItem) -> dict[str, tuple[str | None
         "Title": (site.title, "Edm.String"),
         "Path": (item.url, "Edm.String"),
         "OriginalPath": (item.url, "Edm.String"),
-        "SPSiteURL": (farm.site_url(site), "Edm.String"),
-        "SiteName": (farm.site_url(site), "Edm.String"),
+        "SPSiteURL": (farm.public_site_url(site), "Edm.String"),
+        "SiteName": (farm.public_site_url(site), "Edm.String"),
         "SiteTitle": (site.title, "Edm.String"),
         "SiteId": (site.site_id, "Edm.String"),
         "WebId": (site.web_id, "Edm.String"),
@@ -439,7 +431,7 @@ def search(farm: Farm, user: FarmUser, query: SearchQuery) -> SearchPage:
     matched: list[SearchItem] = []
     for site in readable_sites(farm, user):
         for content_class in classes:
-            item = SearchItem(site, content_class, farm.site_url(site))
+            item = SearchItem(site, content_class, farm.public_site_url(site))
             if _item_matches(farm, item, terms):
                 matched.append(item)
     page = matched[query.start_row : query.start_row + query.row_limit]

@@ -13,6 +13,10 @@
   challenge -> type 3) must stay on one keep-alive connection, and the connection stays authenticated for
   its later requests (IIS's default ``authPersistNonNTLM``/connection-based NTLM). Handshake state lives in
   ``Request.connection``.
+* Kerberos-only farms (``authentication: kerberos``, IIS's providers ``Negotiate:Kerberos``): only ``Negotiate``
+  is offered, and an NTLM token, raw or inside SPNEGO, is refused. The sandbox has no KDC, so a Kerberos
+  ticket cannot be checked either: every logon is refused, as a client without a ticket for the farm's SPN
+  sees it (401 ``Negotiate`` again).
 * Extended Protection (``extended_protection: required``): the type 3 message must carry a channel binding
   token (MsvAvChannelBindings) equal to MD5 of the ``tls-server-end-point`` bindings of the listener's
   certificate (RFC 5929: the certificate hashed with its signature's hash, SHA-256 for MD5/SHA-1). A client
@@ -43,6 +47,7 @@ log = logging.getLogger("spkit.sandbox.farm")
 USER_FILE_NAME = "ntlm-users"
 SIGNATURE = b"NTLMSSP\x00"
 _AV_EOL, _AV_CHANNEL_BINDINGS, _AV_FLAGS = 0x0000, 0x000A, 0x0006
+_NTLM_MECH = bytes.fromhex("060a2b06010401823702020a")  # OID 1.3.6.1.4.1.311.2.2.10, DER
 
 # The handshake state in Request.connection.
 PENDING = "ntlm.pending"  # (scheme, acceptor) between the challenge and the authenticate message
@@ -287,6 +292,11 @@ class NtlmGate:
             connection.pop(PENDING, None)
             return Outcome("refused", reason="the token is not base64")
         kind = message_type(token)
+        if self.farm.authentication == "kerberos":
+            connection.pop(PENDING, None)
+            if canonical == "NTLM" or kind is not None or SIGNATURE in token or _NTLM_MECH in token:
+                return Outcome("refused", reason="an NTLM token: this farm allows Kerberos only")
+            return Outcome("refused", reason="a Kerberos token: the sandbox has no KDC to check it")
         starts = kind == 1 or (kind is None and token[:1] == b"\x60")  # NTLM NEGOTIATE or SPNEGO NegTokenInit
         if starts:
             bindings = (

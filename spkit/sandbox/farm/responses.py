@@ -7,13 +7,19 @@ Administration on its own listener, at the port of its URL). A listener's dispat
 that belong on it, so Central Administration is not reachable through the web application's port.
 
 Every request is authenticated first (IIS runs before SharePoint): 401 with ``WWW-Authenticate: Negotiate``
-and ``NTLM``, then the handshake on the connection. SharePoint's REST layer then answers in the OData flavour
+and ``NTLM`` (``Negotiate`` alone for a Kerberos-only farm, ``Basic`` for a Basic-only one), then the handshake
+on the connection. SharePoint's request throttling comes after authentication (503 with ``Retry-After``).
+A farm whose alternate access mappings miss the requested URL writes the default zone's URL into its
+answers (``Farm.public_url``). SharePoint's REST layer then answers in the OData flavour
 of ``Accept`` (verbose, nometadata, minimalmetadata; SharePoint Server's ``/_api`` is OData v3, so the v4
 ``odata.metadata=`` forms are answered as their v3 counterparts [unsure]).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hmac
 import logging
 import uuid
 from collections.abc import Callable
@@ -21,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..http import Request, Response, Route
+from ..sp_rest.context_info import render_context_info
 from ..sp_rest.dates import last_modified, sp_date
 from ..sp_rest.errors import (
     FileNotFound,
@@ -42,6 +49,8 @@ log = logging.getLogger("spkit.sandbox.farm")
 _WEB_NAVIGATION = ("FirstUniqueAncestorSecurableObject", "RoleAssignments", "AllProperties", "Lists", "Webs")
 _SITE_NAVIGATION = ("Features", "Owner", "RootWeb", "UserCustomActions")
 _USER_NAVIGATION = ("Groups",)
+# How Central Administration names the web application's authentication provider. [unsure] the wording.
+_PROVIDERS = {"ntlm": "Windows (NTLM)", "kerberos": "Windows (Kerberos)", "basic": "Windows (Basic)"}
 USER_KEY = "ntlm.user:"  # + farm name: the sAMAccountName the connection authenticated as
 
 
@@ -198,7 +207,8 @@ def render_search(page: models.SearchPage, mode: str, base_url: str, elapsed_ms:
 class FarmService:
     """SharePoint Server for some farms in one role (``web`` or ``central_admin``)."""
 
-    throttleable = False  # --throttle is about Microsoft 365; farms answer at once
+    throttleable = True  # --throttle applies; the farm throttles itself, after IIS authentication
+    on_premises = True
 
     def __init__(self, state: SandboxState, farms: list[Farm], role: str) -> None:
         if role not in ("web", "central_admin"):
@@ -232,9 +242,15 @@ class FarmService:
 
         return self._answer(request, work)
 
-    def throttled(self, request: Request, retry_after: int) -> Response:  # not throttleable; for the protocol
-        headers = self._headers(self._farm(request)) + [("Retry-After", str(retry_after))]
-        return Response.text(503, "Service Unavailable", headers=headers)
+    def throttled(self, request: Request, retry_after: int) -> Response:
+        """SharePoint Server's HTTP request throttling: 503 with Retry-After and a high health score.
+        [unsure] the body; SharePoint shows "The server is busy now. Try again later." to browsers."""
+        headers = [
+            (name, "10" if name == "X-SharePointHealthScore" else value)
+            for name, value in self._headers(self._farm(request))
+        ]
+        headers.append(("Retry-After", str(retry_after)))
+        return Response.text(503, "The server is busy now. Try again later.", headers=headers)
 
     def internal_error(self, request: Request, error: Exception) -> Response:
         response = self._error(self._farm(request), flavour(request), InternalError())
@@ -275,25 +291,7 @@ class FarmService:
     def post_context_info(self, request: Request, match) -> Response:
         def work(ctx: _Context) -> Raw:
             _, url = self._open(ctx, match["web"])
-            info = models.context_info(ctx.farm, url)
-            if ctx.mode == "verbose":
-                body = render_entity(
-                    Entity("SP.ContextWebInformation", "contextinfo", "", url, info), ctx.mode
-                )
-                body["d"].pop("__metadata")
-                return Raw(
-                    {
-                        "d": {
-                            "GetContextWebInformation": {
-                                "__metadata": {"type": "SP.ContextWebInformation"},
-                                **body["d"],
-                            }
-                        }
-                    }
-                )
-            if ctx.mode == "minimal":
-                info = {"odata.metadata": f"{url}/_api/$metadata#SP.ContextWebInformation", **info}
-            return Raw(info)
+            return Raw(render_context_info(models.context_info(ctx.farm, url), ctx.mode, url))
 
         return self._answer(request, work)
 
@@ -356,10 +354,10 @@ class FarmService:
             content = {
                 "Id": stable_guid(farm.farm_id, "webapplication"),
                 "DisplayName": f"SharePoint - {port}",
-                "Url": farm.url + "/",
+                "Url": farm.public_url + "/",
                 "IsAdministrationWebApplication": False,
                 "ApplicationPool": f"SharePoint - {port}",
-                "AuthenticationProviders": ["Windows (NTLM)"],
+                "AuthenticationProviders": [_PROVIDERS[farm.authentication]],
                 "ExtendedProtection": "Required" if farm.extended_protection == "required" else "Off",
                 "SiteCollectionCount": len(farm.sites),
                 "ContentDatabases": [{"Name": "WSS_Content", "SiteCount": len(farm.sites)}],
@@ -399,7 +397,7 @@ class FarmService:
                     {
                         "Id": site.site_id,
                         "RootWebId": site.web_id,
-                        "Url": farm.site_url(site),
+                        "Url": farm.public_site_url(site),
                         "ServerRelativeUrl": site.path,
                         "Title": site.title,
                         "WebTemplate": f"{site.web_template}#{site.configuration}",
@@ -439,7 +437,7 @@ class FarmService:
             return models.central_admin_site(ctx.farm), ctx.farm.central_admin_url
         site = models.find_site(ctx.farm, web_path)
         models.authorize_read(ctx.user, site)
-        return site, ctx.farm.site_url(site)
+        return site, ctx.farm.public_site_url(site)
 
     def _gate(self, farm: Farm) -> NtlmGate:
         gate = self._gates.get(farm.name)
@@ -454,6 +452,8 @@ class FarmService:
     ) -> tuple[FarmUser, list[tuple[str, str]]] | Response:
         """The connection's Windows user (and a final Negotiate token to send, if any), or the 401 that
         continues, or restarts, the handshake."""
+        if farm.authentication == "basic":
+            return self._basic(request, farm)
         key = USER_KEY + farm.name
         connection = request.connection
         outcome = self._gate(farm).step(request.headers, connection, request.server_certificate_der)
@@ -478,7 +478,29 @@ class FarmService:
             return self._unauthorized(farm, [("WWW-Authenticate", outcome.header or "")])
         if outcome.kind == "refused":
             log.info("farm %s (%s): logon refused: %s", farm.name, self.role, outcome.reason)
-        return self._unauthorized(farm, [("WWW-Authenticate", "Negotiate"), ("WWW-Authenticate", "NTLM")])
+        return self._unauthorized(farm, self._challenges(farm))
+
+    @staticmethod
+    def _challenges(farm: Farm) -> list[tuple[str, str]]:
+        return [
+            ("WWW-Authenticate", f'Basic realm="{farm.host}"' if scheme == "Basic" else scheme)
+            for scheme in farm.authentication_schemes
+        ]
+
+    def _basic(self, request: Request, farm: Farm) -> tuple[FarmUser, list[tuple[str, str]]] | Response:
+        """IIS Basic authentication: ``DOMAIN\\user`` or a UPN and the password, on every request; anything
+        else (an NTLM or Negotiate token included) is answered with the Basic challenge again."""
+        credentials = basic_credentials(request.header("Authorization"))
+        if credentials is not None:
+            user = farm.user_for_principal(credentials[0])
+            if (
+                user is not None
+                and user.enabled
+                and hmac.compare_digest(user.password.encode("utf-8"), credentials[1].encode("utf-8"))
+            ):
+                return user, []
+            log.info("farm %s (%s): Basic logon refused for %s", farm.name, self.role, credentials[0])
+        return self._unauthorized(farm, self._challenges(farm))
 
     def _unauthorized(self, farm: Farm, challenge: list[tuple[str, str]]) -> Response:
         request_id = str(uuid.uuid4())
@@ -503,6 +525,11 @@ class FarmService:
         if isinstance(authenticated, Response):
             return authenticated
         user, extra = authenticated
+        retry_after = self.state.faults.throttle(request.host, request.path, by_rate=True)
+        if retry_after is not None:
+            throttled = self.throttled(request, retry_after)
+            throttled.headers.extend(extra)
+            return throttled
         mode = flavour(request)
         try:
             if self.role == "central_admin":
@@ -545,6 +572,18 @@ class FarmService:
         return Response.json(
             err.status, error_body(err, mode), self._headers(farm), content_type=CONTENT_TYPES[mode]
         )
+
+
+def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    """(login, password) of an ``Authorization: Basic`` header (UTF-8, as browsers send it), or None."""
+    scheme, _, value = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "basic" or not value.strip():
+        return None
+    try:
+        login, sep, password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    return (login, password) if sep else None
 
 
 def _arg_ci(request: Request, name: str) -> str | None:

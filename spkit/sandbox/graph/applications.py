@@ -855,6 +855,7 @@ def remove_service_principal(tenant: Tenant, app: App) -> None:
             tenant.oauth2_grants.pop(grant_id, None)
     app.granted = []
     app.granted_at = {}
+    app.consented_at = {}
     app.assignment_ids = {}
     app.service_principal_id = None
 
@@ -915,7 +916,7 @@ def assignment_resource(assignment: Assignment, tenant: Tenant) -> dict[str, Any
         "id": assignment.assignment_id,
         "deletedDateTime": None,
         "appRoleId": assignment.role.id,
-        "createdDateTime": iso_precise(app.granted_at.get(assignment.permission, app.created)),
+        "createdDateTime": iso_precise(app.consented_at.get(assignment.permission, app.created)),
         "principalDisplayName": app.name,
         "principalId": app.service_principal_id,
         "principalType": "ServicePrincipal",
@@ -962,6 +963,7 @@ def assign(
         new_id = assignment_id(app.service_principal_id or principal_id, secrets.token_bytes(16))
         app.granted.append(permission)
         app.granted_at[permission] = now + timedelta(seconds=state.consent_delay_s)
+        app.consented_at[permission] = now
         app.assignment_ids[permission] = new_id
     return Assignment(new_id, app, resource, role)
 
@@ -980,6 +982,7 @@ def unassign(
         if found.permission in app.granted:
             app.granted.remove(found.permission)
         app.granted_at.pop(found.permission, None)
+        app.consented_at.pop(found.permission, None)
         app.assignment_ids.pop(found.permission, None)
 
 

@@ -17,7 +17,7 @@ from .responses import IdentityService
 
 def make_service(state: SandboxState, tokens: TokenService) -> Service:
     """The identity ``Service`` over ``state``, signing with ``tokens``."""
-    return IdentityService(IdentityBackend(state, tokens))
+    return IdentityService(IdentityBackend(state, tokens, clock=state.now))
 
 
 __all__ = ["AadstsError", "IdentityBackend", "IdentityService", "make_service"]

@@ -96,11 +96,21 @@ def _signature_ok(key: KeyCredential, alg: object, signing_input: bytes, signatu
     return True
 
 
+def key_start(key: KeyCredential) -> datetime:
+    """The registered key's startDateTime (the certificate's notBefore unless registered otherwise)."""
+    return key.start or key.certificate.not_valid_before_utc
+
+
+def key_end(key: KeyCredential) -> datetime:
+    """The registered key's endDateTime (the certificate's notAfter unless registered otherwise)."""
+    return key.end or key.certificate.not_valid_after_utc
+
+
 def _key_window(key: KeyCredential) -> str:
-    """``Start=08/18/2024 19:33:23, End=08/18/2029 19:33:23`` as Entra prints the found key."""
+    """``Start=08/18/2024 19:33:23, End=08/18/2029 19:33:23`` as Entra prints the found key (its registered
+    start and end dates)."""
     fmt = "%m/%d/%Y %H:%M:%S"
-    cert = key.certificate
-    return f"Start={cert.not_valid_before_utc.strftime(fmt)}, End={cert.not_valid_after_utc.strftime(fmt)}"
+    return f"Start={key_start(key).strftime(fmt)}, End={key_end(key).strftime(fmt)}"
 
 
 def _check_signature(
@@ -112,8 +122,11 @@ def _check_signature(
     assert thumbprint is not None
     if not _signature_ok(key, header.get("alg"), signing_input, signature):
         raise aad.assertion_bad_signature(app.client_id, thumbprint, _key_window(key), graph_url)
-    if datetime.fromtimestamp(now, UTC) >= key.certificate.not_valid_after_utc:
-        # [unsure] Entra's wording for an expired registered key.
+    if datetime.fromtimestamp(now, UTC) >= key_end(key):
+        # The registered key (keyCredential endDateTime) is past. [unsure] Entra's code and wording: no
+        # public source quotes its answer; 700027 with "The key used is expired." is the sandbox's choice.
+        # Microsoft.Identity.Web also lists 1000502 ("The provided certificate is not within its specified
+        # validity window") and 7000274 ("certificate not within validity period") as certificate errors.
         raise aad.assertion_bad_signature(
             app.client_id, thumbprint, _key_window(key), graph_url, reason="The key used is expired."
         )

@@ -173,6 +173,39 @@ def app_not_found(client_id: str, tenant_ref: str) -> AadstsError:
     )
 
 
+def missing_service_principal(client_id: str, tenant_id: str) -> AadstsError:
+    """7000229: the app is registered but has no service principal (enterprise application) in the tenant:
+    never created (``az ad app create`` makes none) or deleted. Wording from Entra's answers quoted in the
+    Teams SDK's troubleshooting guide and Azure SDK issue #46762; the same guide shows status 401 (the
+    status of Entra's other invalid_client errors), which the sandbox follows."""
+    return AadstsError(
+        7000229,
+        "invalid_client",
+        f"The client application {client_id} is missing service principal in the tenant {tenant_id}. "
+        "See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119",
+    )
+
+
+def app_blocked_by_conditional_access() -> AadstsError:
+    """53003 for an app-only request: a Conditional Access policy for workload identities blocks the
+    service principal. [unsure] the ``error`` name Entra pairs with it for client credentials."""
+    return AadstsError(
+        53003,
+        "unauthorized_client",
+        "Access has been blocked by Conditional Access policies. The access policy does not allow token "
+        "issuance.",
+    )
+
+
+def cross_cloud_confidential_client() -> AadstsError:
+    """900382: a confidential client asked this (the global) cloud for a token of a national cloud's
+    tenant (sjkp/letsencrypt-siteextension#399: a GCC High tenant at login.microsoftonline.com).
+    [unsure] the ``error`` name and status."""
+    return AadstsError(
+        900382, "invalid_request", "Confidential Client is not supported in Cross Cloud request."
+    )
+
+
 def scope_needs_default(scope: str) -> AadstsError:
     """1002012: client credentials need ``<resource>/.default``."""
     return AadstsError(

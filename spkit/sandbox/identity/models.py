@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from urllib.parse import unquote_plus, urlsplit
 
 from ..access_tokens import TokenService
-from ..state import GRAPH_APP_ID, SHAREPOINT_APP_ID, App, SandboxState, Tenant, User
+from ..state import CLOUDS, GRAPH_APP_ID, SHAREPOINT_APP_ID, App, NationalCloud, SandboxState, Tenant, User
 from . import client_assertions
 from . import delegated as dlg
 from . import exceptions as aad
@@ -116,9 +116,13 @@ class IdentityBackend:
         if ref.lower() in MULTI_TENANT:
             return self._v2_document(ref.lower(), "{tenantid}", region=None)
         tenant = self.resolve_tenant(ref)
-        return self._v2_document(tenant.tenant_id, tenant.tenant_id, region="NA")
+        return self._v2_document(
+            tenant.tenant_id, tenant.tenant_id, region="NA", cloud=CLOUDS.get(tenant.cloud)
+        )
 
-    def _v2_document(self, segment: str, issuer_id: str, region: str | None) -> dict:
+    def _v2_document(
+        self, segment: str, issuer_id: str, region: str | None, cloud: NationalCloud | None = None
+    ) -> dict:
         base = f"{self.authority}/{segment}"
         return {
             "token_endpoint": f"{base}/oauth2/v2.0/token",
@@ -163,13 +167,29 @@ class IdentityBackend:
                 "email",
             ],
             "kerberos_endpoint": f"{base}/kerberos",
-            **self._cloud_fields(region),
+            **self._cloud_fields(region, cloud),
         }
 
-    def _cloud_fields(self, region: str | None) -> dict:
+    def _cloud_fields(self, region: str | None, cloud: NationalCloud | None = None) -> dict:
         """The national-cloud fields. [unsure] ``tenant_region_scope`` "NA" for every sandbox tenant;
         ``cloud_graph_host_name`` (AAD Graph, graph.windows.net in the real cloud) points at the sandbox
-        Graph host and ``rbac_url`` at a ``pas.`` host the sandbox does not serve."""
+        Graph host and ``rbac_url`` at a ``pas.`` host the sandbox does not serve.
+
+        A tenant of a national cloud (``cloud``) asked through this, the global, login host: Entra answers
+        with that cloud's instance name, region and Graph host, which is how a client learns it asked the
+        wrong cloud. [sandbox] Entra's endpoints would then name the other cloud's login host; the sandbox
+        keeps its own (a client following them must not leave loopback), where token requests fail."""
+        if cloud is not None:
+            fields = {
+                "tenant_region_scope": cloud.region_scope,
+                "cloud_instance_name": cloud.instance_name,
+                "cloud_graph_host_name": cloud.graph_host,
+                "msgraph_host": cloud.graph_host,
+                "rbac_url": f"https://pas.{cloud.instance_name}",
+            }
+            if cloud.region_sub_scope:
+                fields["tenant_region_sub_scope"] = cloud.region_sub_scope
+            return fields
         return {
             "tenant_region_scope": region,
             "cloud_instance_name": self.state.suffix,
@@ -181,11 +201,13 @@ class IdentityBackend:
     def openid_configuration_v1(self, ref: str) -> dict:
         """The v1 document (``/{tenant}/.well-known/openid-configuration``). [unsure] the v1 issuer: Entra's
         is ``https://sts.windows.net/<tid>/``; the sandbox says ``https://sts.<suffix>/<tid>/``."""
+        cloud: NationalCloud | None = None
         if ref.lower() in MULTI_TENANT:
             segment, issuer_id, region = ref.lower(), "{tenantid}", None
         else:
             tenant = self.resolve_tenant(ref)
             segment, issuer_id, region = tenant.tenant_id, tenant.tenant_id, "NA"
+            cloud = CLOUDS.get(tenant.cloud)
         base = f"{self.authority}/{segment}"
         return {
             "token_endpoint": f"{base}/oauth2/token",
@@ -229,7 +251,7 @@ class IdentityBackend:
             "check_session_iframe": f"{base}/oauth2/checksession",
             "userinfo_endpoint": f"{base}/openid/userinfo",
             "kerberos_endpoint": f"{base}/kerberos",
-            **self._cloud_fields(region),
+            **self._cloud_fields(region, cloud),
         }
 
     def jwks(self, ref: str) -> dict:
@@ -294,7 +316,7 @@ class IdentityBackend:
         """``POST /{tenant}/oauth2/v2.0/token``: the token response, or the first AADSTS error in Entra's
         order (tenant, grant_type, then the grant's own rules)."""
         if request.tenant_ref.lower() not in (*MULTI_TENANT, "consumers"):
-            self.resolve_tenant(request.tenant_ref)
+            self._same_cloud(self.resolve_tenant(request.tenant_ref), request.form)
         grant_type = (request.form.get("grant_type") or "").strip()
         if not grant_type:
             raise aad.missing_parameter("grant_type")
@@ -304,12 +326,31 @@ class IdentityBackend:
         handler: Callable[[TokenRequest], dict] = getattr(self, handler_name)
         return handler(request)
 
+    def _same_cloud(self, tenant: Tenant, form: Mapping[str, str]) -> None:
+        """A tenant of a national cloud asked for tokens here, the global cloud: a confidential client is
+        refused with 900382 (as Entra answers, e.g. for a GCC High tenant at login.microsoftonline.com);
+        a public client with 90002. [unsure] the public client's code, and the status of both (400)."""
+        if tenant.cloud == "global":
+            return
+        confidential = any(
+            form.get(f) for f in ("client_secret", "client_assertion", "client_assertion_type")
+        )
+        if confidential or (form.get("grant_type") or "").strip() == "client_credentials":
+            raise aad.cross_cloud_confidential_client()
+        raise aad.tenant_not_found(tenant.tenant_id)
+
     def _grant_client_credentials(self, request: TokenRequest) -> dict:
-        """App-only token: client, scope, then credential, each failing as Entra fails."""
+        """App-only token: client, its service principal, scope, then credential, then the app's
+        Conditional Access, each failing as Entra fails."""
         tenant = self._single_tenant(request.tenant_ref)
         app = self._client_app(request, tenant)
+        if app.service_principal_id is None:
+            # [unsure] where Entra checks this (before or after the credential); the sandbox: first.
+            raise aad.missing_service_principal(app.client_id, tenant.tenant_id)
         resource = self._client_credentials_resource(request.form.get("scope"), tenant)
         acr = self.authenticate_client(request, tenant, app)
+        if app.blocked_by_conditional_access:
+            raise aad.app_blocked_by_conditional_access()
         roles = app.roles_for(resource.kind) or None
         now = self.clock()
         access_token = self.tokens.issue(
@@ -569,6 +610,8 @@ class IdentityBackend:
         """``POST /{tenant}/oauth2/v2.0/devicecode``: a device code and the user code to type at
         ``verification_uri``. Interval and lifetime come from the state (Entra's 5 s and 900 s by default)."""
         tenant = self._request_tenant(tenant_ref)
+        if tenant is not None:
+            self._same_cloud(tenant, form)
         client = self.delegated_client(TokenRequest(tenant_ref=tenant_ref, form=form), tenant)
         scopes = self._scopes(form.get("scope"), client, tenant, tenant_ref)
         interval = max(1, int(self.state.device_code_interval_s))

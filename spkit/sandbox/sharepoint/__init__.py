@@ -1,5 +1,6 @@
 """Emulated SharePoint Online (``<t>.``, ``<t>-admin.``, ``<t>-my.`` + the SharePoint suffix): the REST
-``/_api/web`` and ``/_api/site`` endpoints, SharePoint's token rules and its error shapes."""
+``/_api/web``, ``/_api/site`` and ``POST /_api/contextinfo`` endpoints, SharePoint's token rules and its
+error shapes."""
 
 from __future__ import annotations
 

@@ -34,6 +34,8 @@ ADMIN_DIRECTORY_ROLES = frozenset(
 ACCEPT_RESOURCE_GUID_AUDIENCE = False
 
 BUILD = "16.0.0.26012"  # what MicrosoftSharePointTeamServices reports; SharePoint Online is always 16.0.0.x
+# contextinfo's LibraryVersion: the full build of the same release. [unsure] the last two parts.
+LIBRARY_VERSION = "16.0.26012.12010"
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 
 # Token refusals (TokenRejected.reason -> the error_description SharePoint sends). Verified: "Invalid

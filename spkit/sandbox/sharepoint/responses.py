@@ -1,5 +1,5 @@
-"""The SharePoint Online service: ``/_api/web`` and ``/_api/site`` in every OData flavour, with
-SharePoint's authentication refusals, error bodies and response headers.
+"""The SharePoint Online service: ``/_api/web``, ``/_api/site`` and ``/_api/contextinfo`` in every OData
+flavour, with SharePoint's authentication refusals, error bodies and response headers.
 
 The OData flavour comes from ``Accept`` (``sp_rest.odata``): verbose, nometadata, minimalmetadata and the
 OData v4 ``odata.metadata=minimal|none`` forms SharePoint Online also speaks. Entities and the REST layer's
@@ -12,9 +12,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from ..access_tokens import TokenService
 from ..http import Request, Response, Route
+from ..sp_rest.context_info import context_info, digest_date, render_context_info
 from ..sp_rest.errors import InternalError, MethodNotAllowed, SharePointError, error_body, unknown_target
 from ..sp_rest.odata import CONTENT_TYPES, Entity, odata_mode, render_entity, select, unless_selected
 from ..state import SHAREPOINT_APP_ID, SandboxState, Site, Tenant
@@ -111,6 +113,16 @@ class SharePointService:
 
         return self._answer(request, work)
 
+    def post_context_info(self, request: Request, match) -> Response:
+        """The form digest clients fetch before their first request (GetContextWebInformation)."""
+
+        def work(ctx: _Context) -> dict:
+            site = self._open(ctx, match["web"])
+            info = context_info(site.url, models.LIBRARY_VERSION, digest_date(datetime.now(UTC), "-0000"))
+            return render_context_info(info, ctx.mode, site.url)
+
+        return self._answer(request, work)
+
     def _open(self, ctx: _Context, web_path: str) -> Site:
         """The site at ``web_path`` if the caller may read it (404 / 401 / 403 otherwise)."""
         if ctx.kind == "admin":
@@ -122,8 +134,9 @@ class SharePointService:
 
     # --- rendering ----------------------------------------------------------------------------------
 
-    def _answer(self, request: Request, work: Callable[[_Context], Entity]) -> Response:
-        """Authenticate against the host's tenant, run ``work``, render the entity or the refusal."""
+    def _answer(self, request: Request, work: Callable[[_Context], Entity | dict]) -> Response:
+        """Authenticate against the host's tenant, run ``work``, render the entity (or take the body it
+        rendered itself) or the refusal."""
         tenant, kind = self.state.tenant_by_sharepoint_host(request.host) or (None, "")
         assert tenant is not None  # serves() guarantees it
         mode = odata_mode(request.header("Accept"))
@@ -137,7 +150,7 @@ class SharePointService:
         request_id = str(uuid.uuid4())
         return Response.json(
             200,
-            render_entity(entity, mode),
+            render_entity(entity, mode) if isinstance(entity, Entity) else entity,
             self._headers(request_id, mode),
             content_type=CONTENT_TYPES[mode],
         )

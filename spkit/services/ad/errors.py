@@ -117,6 +117,29 @@ def connect_error(exc: BaseException, url: str, *, starttls: bool = False) -> Ne
             found = _VERIFY_REASON.search(str(item))
             reason = getattr(item, "verify_message", None) or (found.group(1).strip() if found else "")
             reason = reason or "verification failed"
+            verify_code = getattr(item, "verify_code", None)
+            if verify_code == 10:  # X509_V_ERR_CERT_HAS_EXPIRED
+                return TlsError(
+                    f"the TLS certificate of {url} has expired ({reason})",
+                    code="TLS_CERT_EXPIRED",
+                    evidence=text,
+                    fix="renew the domain controller's certificate (AD CS re-enrols 'Domain Controller' "
+                    "certificates automatically when autoenrolment works); check this machine's clock too",
+                )
+            if verify_code == 9:  # X509_V_ERR_CERT_NOT_YET_VALID
+                return TlsError(
+                    f"the TLS certificate of {url} is not valid yet ({reason})",
+                    code="TLS_CERT_NOT_YET_VALID",
+                    evidence=text,
+                    fix="check this machine's clock and time zone",
+                )
+            if verify_code == 62:  # X509_V_ERR_HOSTNAME_MISMATCH
+                return TlsError(
+                    f"the TLS certificate of {url} does not name that host ({reason})",
+                    code="TLS_NAME_MISMATCH",
+                    evidence=text,
+                    fix="connect with the name the certificate carries (usually the DC's full DNS name)",
+                )
             return TlsError(
                 f"the TLS certificate of {url} is not trusted ({reason})",
                 code="TLS_UNTRUSTED",

@@ -51,6 +51,19 @@ def _rows(payload: dict[str, Any]) -> tuple[list[dict], int]:
     return out, int(table.get("TotalRows") or 0)
 
 
+def no_site_collections(web_url: str, account: str) -> ServiceError:
+    """Search answered, with no site collection at all: the crawl has not run (or found nothing), or the
+    account may read no site. The diagnosis of an empty search, for a rung to report (as a warning)."""
+    return ServiceError(
+        f"search on {web_url} returned no site collection for {account}",
+        code="ONPREM_SEARCH_EMPTY",
+        evidence=f"GET {web_url}/_api/search/query?querytext='contentclass:STS_Site': TotalRows 0",
+        fix="check that the Search Service Application crawls the web application (Central Administration > "
+        "Manage service applications > Search Service Application > Content Sources: a completed full crawl), "
+        "and that the account may read at least one site collection",
+    )
+
+
 def iter_site_collections(
     session: SpkitSession, web_url: str, account: str, *, row_limit: int = ROW_LIMIT
 ) -> Iterator[FarmSite]:
