@@ -115,6 +115,13 @@ def ntlm(context: CheckContext):
         context.state["web_refused"] = error
         _met(context)["domain_user"] = True
         return f"{account} signed in ({profile.auth.upper()}); the web refused access", {}, None
+    except ServiceError as error:
+        if error.code != "ONPREM_NOT_FOUND":
+            raise
+        # The farm answered 404 only after the handshake: the sign-in worked, the site is not there.
+        context.state["web_refused"] = error
+        _met(context)["domain_user"] = True
+        return f"{account} signed in ({profile.auth.upper()}); no web at {profile.server.url}", {}, None
     version = farm_version(response)
     _met(context)["domain_user"] = True
     context.state["web"], context.state["web_response"] = web, response

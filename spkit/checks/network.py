@@ -104,7 +104,7 @@ def dns(context: CheckContext) -> Outcome:
         try:
             (addresses, via), seconds = probes.timed(probes.resolve, name, port, connect_to)
         except SpkitError as error:
-            rows.fail(context, endpoints, error)
+            rows.fail(context, endpoints, _retired_cloud(context, error))
             continue
         answers[host] = addresses
         line = f"{', '.join(addresses)} (answered by {via}) in {probes.ms(seconds)}"
@@ -114,6 +114,19 @@ def dns(context: CheckContext) -> Outcome:
         rows.add(context, endpoints, "passed", line, addresses=addresses, via=via, seconds=round(seconds, 4))
     count = rows.through
     return rows.outcome(f"{count} host name{'s resolve' if count != 1 else ' resolves'}")
+
+
+def _retired_cloud(context: CheckContext, error: SpkitError) -> SpkitError:
+    """A host of a retired national cloud that no longer resolves: the cloud is the cause."""
+    cloud = getattr(context.profile, "cloud_obj", None)
+    if cloud is None or getattr(cloud, "retired_on", None) is None:
+        return error
+    return NetworkError(
+        f"{cloud.display_name} was retired on {cloud.retired_on.isoformat()}: {error.summary}",
+        code="CLOUD_RETIRED",
+        evidence=error.evidence,
+        fix=cloud.advice or "use the global cloud",
+    )
 
 
 def _ca_unreachable(endpoint: Endpoint, error: SpkitError) -> SpkitError:

@@ -60,6 +60,15 @@ def sharepoint_error(
             fix="register a certificate on the app and use 'certificate:' in the profile instead of "
             "'client_secret:' — SharePoint REST and CSOM accept only certificate-based app-only tokens",
         )
+    if status == 401 and claims and not roles and not claims.get("scp"):
+        # The app-only token itself says why: no SharePoint application permission was consented.
+        return AuthorizationError(
+            f"{what}: the SharePoint token carries no application role: the app has no SharePoint permission",
+            code="SPO_ACCESS_DENIED",
+            evidence=evidence,
+            fix="add the SharePoint application permission Sites.FullControl.All (or Sites.Read.All) to the "
+            "app and grant admin consent",
+        )
     if status == 401:
         return AuthorizationError(
             f"{what}: SharePoint rejected the token",
