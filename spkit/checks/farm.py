@@ -182,25 +182,35 @@ def _open_sample(context: CheckContext, sample: list) -> dict[str, list[str]]:
     return {"reachable": reachable, "denied": denied, "site_admin_of": admin_of}
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return (parts.scheme.lower(), (parts.hostname or "").lower(), parts.port)
+
+
 @rung("search", "Site collections (search)", needs=("ntlm",))
 def search(context: CheckContext):
     """Every site collection search returns for the account (all pages), and a sample of them opened."""
     total = personal = 0
-    sample = []
+    sample, elsewhere = [], []
     size = context.options.get("sample_size", 5)
+    own = _origin(context.profile.server.url)
     for site in iter_site_collections(
         context.state["farm_session"], context.profile.server.url, _account(context)
     ):
         total += 1
         personal += site.is_personal
-        if len(sample) < size and not site.is_personal:
-            sample.append(site)
+        if site.is_personal or len(sample) >= size:
+            continue
+        # The Windows sign-in goes only to the host the profile names: a site that search reports on
+        # another host (another zone's alternate access mapping) is listed, never opened.
+        (sample if _origin(site.url) == own else elsewhere).append(site)
     context.result.facts.update({"site_collections": total - personal, "onedrive_sites": personal})
     opened = _open_sample(context, sample)
     facts = {
         "site_collections": total - personal,
         "personal_sites": personal,
         "sample": [{"title": s.title, "url": s.url} for s in sample],
+        "not_opened_other_host": [s.url for s in elsewhere[:size]],
         **opened,
     }
     if total == 0:
@@ -217,6 +227,12 @@ def search(context: CheckContext):
         _met(context)["site_collection_admin"] = len(admin_of) == len(reachable)
     counted = f"{total - personal} site collections and {personal} My Sites (search, security-trimmed)"
     tried = f"opened {len(reachable)} of {len(reachable) + len(denied)} sampled"
+    if elsewhere and not sample:
+        raise Warn(
+            f"{counted}; search reports them on another host ({elsewhere[0].url}): not opened, the sign-in "
+            f"goes only to {context.profile.server.url} (check the alternate access mappings)",
+            facts,
+        )
     if sample and not reachable:
         raise SpkitError(
             f"{counted}; {tried}: the account cannot open any of them",
