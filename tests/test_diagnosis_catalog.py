@@ -185,3 +185,11 @@ def test_the_emulator_s_own_codes_are_not_spkit_s(tmp_path):
     )
     found = scan_codes(root)
     assert set(found.emitted) == {"SPKIT_ERROR", "SANDBOX_PORT"} and not found.unreadable
+
+
+def test_the_catalogs_rung_order_is_the_ladders():
+    """The catalog (data, below the services) keeps its own copy of the rung order: it must be the ladders'."""
+    from spkit.checks.ladders import ONLINE, ONPREM
+
+    assert tuple(rung.name for rung in ONLINE) == ONLINE_RUNGS
+    assert tuple(rung.name for rung in ONPREM) == ONPREM_RUNGS

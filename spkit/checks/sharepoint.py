@@ -38,15 +38,8 @@ def sharepoint(context: CheckContext):
     site_url = current.site_url or (counted.sample[0].url if counted and counted.sample else None)
     site_url = site_url or current.sharepoint_url
     acquired = context.state["auth"].acquire(current.sharepoint_url, "SharePoint token")
-    try:
-        web = get_web(context.session, site_url, acquired.token)
-    except AuthorizationError as error:
-        if context.state.get("selected_only") and error.code == "SPO_ACCESS_DENIED":
-            error.fix = (
-                f"the app has Sites.Selected: grant it this site with 'spkit grant-site --site {site_url}', "
-                "or name a granted site in sharepoint_url"
-            )
-        raise
+    # A refusal is explained by the SharePoint token's own roles (SPO_SITE_NOT_GRANTED for Sites.Selected).
+    web = get_web(context.session, site_url, acquired.token)
     facts = {
         "site": site_url,
         "title": web.get("Title"),
