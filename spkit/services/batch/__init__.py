@@ -18,7 +18,7 @@ import pandas as pd
 from ..models.results import VerificationResult
 
 RESULT_MIME = "application/vnd.spkit.verification+json"
-NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[3] / "notebooks"
 VERIFY_NOTEBOOK = NOTEBOOKS_DIR / "verify_connection.ipynb"
 
 
