@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from ..models.results import VerificationResult
+from ...models.results import VerificationResult
 
 RESULT_MIME = "application/vnd.spkit.verification+json"
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[3] / "notebooks"
