@@ -41,3 +41,14 @@ def atomic_write(path: str | os.PathLike, data: bytes, mode: int = 0o600) -> Pat
 
 def atomic_write_json(path: str | os.PathLike, payload: Any, mode: int = 0o600) -> Path:
     return atomic_write(path, (json.dumps(payload, indent=2) + "\n").encode("utf-8"), mode)
+
+
+def private_folder(root: str | os.PathLike, *parts: str) -> Path:
+    """``root/parts...`` made (or kept) 0700 at every level below ``root``: folders that hold 0600 files
+    are no more readable than the files."""
+    folder = Path(root)
+    for part in parts:
+        folder = folder / part
+        folder.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)
+    return folder

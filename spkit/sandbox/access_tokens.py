@@ -133,7 +133,7 @@ class TokenService:
             raise TokenRejected("missing", "Access token is empty.")
         try:
             header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as exc:
+        except (jwt.PyJWTError, RecursionError) as exc:  # a header nested too deep is no JWT either
             raise TokenRejected("malformed", "IDX14100: JWT is not well formed.") from exc
         if header.get("alg") != "RS256" or header.get("kid") != self.key.kid:
             raise TokenRejected(
@@ -157,7 +157,7 @@ class TokenService:
             )
         except jwt.InvalidSignatureError as exc:
             raise TokenRejected("signature", "IDX10511: Signature validation failed.") from exc
-        except jwt.PyJWTError as exc:
+        except (jwt.PyJWTError, RecursionError) as exc:
             raise TokenRejected("malformed", f"IDX14100: JWT is not well formed: {exc}") from exc
         now = self.clock()
         expires, not_before = claims.get("exp"), claims.get("nbf")
@@ -169,11 +169,27 @@ class TokenService:
             raise TokenRejected("expired", "Lifetime validation failed, the token is expired.")
         if not_before is not None and now < not_before - leeway_s:
             raise TokenRejected("not_yet_valid", _not_yet_valid_message(token, now))
-        if claims.get("aud") not in audiences:
+        _check_claim_types(claims)
+        if claims["aud"] not in audiences:
             raise TokenRejected("audience", f"Invalid audience '{claims.get('aud')}'.")
         if claims.get("iss") != self.issuer(str(claims.get("tid"))):
             raise TokenRejected("issuer", "Invalid issuer.")
         return claims
+
+
+def _check_claim_types(claims: dict[str, Any]) -> None:
+    """Entra issues ``aud``, ``iss`` and ``tid`` as strings, ``roles`` as a list of strings and ``scp`` as
+    one string; a signed token with any other shape (an ``aud`` list, a numeric tenant) is refused as the
+    resources refuse a token they cannot read (401), never left to fail later."""
+    if not isinstance(claims.get("aud"), str):
+        raise TokenRejected("audience", f"Invalid audience '{claims.get('aud')}'.")
+    if not all(isinstance(claims.get(name), str) for name in ("iss", "tid")):
+        raise TokenRejected("malformed", "IDX14100: JWT is not well formed: iss and tid must be strings.")
+    roles, scopes = claims.get("roles"), claims.get("scp")
+    if roles is not None and not (isinstance(roles, list) and all(isinstance(r, str) for r in roles)):
+        raise TokenRejected("malformed", "IDX14100: JWT is not well formed: roles must be a list of strings.")
+    if scopes is not None and not isinstance(scopes, str):
+        raise TokenRejected("malformed", "IDX14100: JWT is not well formed: scp must be a string.")
 
 
 def _not_yet_valid_message(token: str, now: float) -> str:

@@ -30,6 +30,15 @@ class Dispatcher:
             response.headers.append(("Date", formatdate(self.state.now(), usegmt=True)))
         return response
 
+    def unreadable(self, request: Request, status: int, message: str) -> Response:
+        """The refusal of a request whose body the HTTP layer could not read (bad framing: 400, too
+        large: 413), in the error shape of the service that owns the host (plain text for none)."""
+        service = self.service_for(request.host, request.port)
+        refuse = getattr(service, "unreadable", None)
+        if refuse is None:
+            return Response.text(status, message + "\n")
+        return refuse(request, status, message)
+
     def _dispatch(self, request: Request, service: Service | None) -> Response:
         faults = self.state.faults
         if faults.latency_ms:

@@ -9,18 +9,23 @@ was served is what channel binding (Extended Protection) is computed from.
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from . import framing
 from .http import Request, Response
 
 log = logging.getLogger("spkit.sandbox.access")
 
-_MAX_BODY = 16 * 1024 * 1024
+_DRAIN_BYTES = 64 * 1024 * 1024  # what a refused upload may still send before the connection is closed
+_DRAIN_SECONDS = 10.0
+_PORT = re.compile(r"[0-9]{1,5}")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -32,52 +37,113 @@ class _Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.connection_state: dict = {}
+        self.linger = False
         context = getattr(self.connection, "context", None)
         self.certificate_der = self.server.tls.der_for(context) if self.server.tls else None
 
-    def _read_body(self) -> bytes | None:
-        if (self.headers.get("Transfer-Encoding") or "").lower() == "chunked":
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > _MAX_BODY:
-            return None
-        return self.rfile.read(length) if length else b""
+    def __getattr__(self, name: str):
+        """Every method token reaches the service, which answers a verb it does not take with its own 405
+        (``http.server`` would answer 501 for any verb without a ``do_`` method)."""
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
-    def _handle(self) -> None:
-        body = self._read_body()
-        if body is None:
-            self._write(Response.text(413, "Request body too large.\n"))
-            self.close_connection = True
-            return
+    def handle_expect_100(self) -> bool:
+        """Invite only a body the server will read; a refused one is answered without ``100 Continue``."""
+        try:
+            chunked = framing.is_chunked(self.headers)
+            if chunked or (framing.declared_length(self.headers) or 0) <= framing.MAX_BODY:
+                return super().handle_expect_100()
+        except framing.Unreadable:
+            pass
+        return True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """``http.server``'s own refusals (request line, headers) close the connection: linger first."""
+        super().send_error(code, message, explain)
+        self.linger = True
+
+    def _request(self) -> Request:
         host_header = (self.headers.get("Host") or "").strip().lower()
         host, _, port_text = (
             host_header.rpartition(":") if host_header.count(":") == 1 else (host_header, "", "")
         )
-        port = int(port_text) if port_text.isdigit() else self.server.public_port
+        port = int(port_text) if _PORT.fullmatch(port_text) else self.server.public_port
         path, _, query = self.path.partition("?")
-        request = Request(
+        return Request(
             method=self.command,
             host=host or "",
             port=port,
             path=path,
             query_string=query,
             headers=self.headers,
-            body=body,
             connection=self.connection_state,
             client_address=self.client_address,
             server_certificate_der=self.certificate_der,
         )
-        response = self.server.app(request)
-        log.info("%s %s%s -> %d", self.command, host_header, path, response.status)
+
+    def _handle(self) -> None:
+        request = self._request()
+        try:
+            if not framing.TOKEN.fullmatch(self.command):
+                raise framing.Unreadable(400, "The request method is not a valid token.")
+            request.body = framing.read_body(self.rfile, self.headers)
+        except framing.ClientGone:
+            log.debug("%s %s%s: the client left before its body was complete", *self._where(request))
+            self.close_connection = True
+            return
+        except framing.Unreadable as refused:
+            self._refuse(request, refused)
+            return
+        try:
+            response = self.server.app(request)
+        except Exception as exc:  # the app's own guard failed: still answer, never drop the connection
+            log.exception("unhandled error for %s %s", request.method, request.path)
+            response = Response.text(500, "The sandbox failed on this request.\n")
+            response.headers.append(("x-sandbox-error", type(exc).__name__))
+        log.info("%s %s%s -> %d", *self._where(request), response.status)
         self._write(response)
+
+    def _where(self, request: Request) -> tuple[str, str, str]:
+        return self.command, (self.headers.get("Host") or "").strip().lower(), request.path
+
+    def _refuse(self, request: Request, refused: framing.Unreadable) -> None:
+        """Answer a body that cannot be read in the service's own shape, then close (the next request's
+        start is unknown); the client's remaining upload is read and discarded first (``finish``)."""
+        unreadable = getattr(self.server.app, "unreadable", None)
+        response = None
+        if unreadable is not None:
+            try:
+                response = unreadable(request, refused.status, refused.message)
+            except Exception:
+                log.exception("the service failed to refuse %s %s", request.method, request.path)
+        if response is None:
+            response = Response.text(refused.status, refused.message + "\n")
+        response.headers.append(("Connection", "close"))
+        log.info("%s %s%s -> %d (%s)", *self._where(request), response.status, refused.message)
+        self._write(response)
+        self.close_connection = True
+        self.linger = True
+
+    def finish(self) -> None:
+        if self.linger:
+            self._drain()
+        super().finish()
+
+    def _drain(self) -> None:
+        """Lingering close: closing a socket with unread input sends a TCP reset, which can destroy the
+        refusal before the client reads it. Bounded in bytes and time; reads in small pieces."""
+        deadline = time.monotonic() + _DRAIN_SECONDS
+        budget = _DRAIN_BYTES
+        try:
+            self.connection.settimeout(1.0)
+            while budget > 0 and time.monotonic() < deadline:
+                piece = self.rfile.read1(framing.PIECE)
+                if not piece:
+                    return
+                budget -= len(piece)
+        except (OSError, ValueError):
+            return
 
     def _write(self, response: Response) -> None:
         """The status line, then ``Server`` and ``Date`` (the response's own if it has them: an emulated
@@ -95,8 +161,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - BaseHTTPRequestHandler's signature
         log.debug(format, *args)

@@ -22,3 +22,6 @@ class Service(Protocol):
     def throttled(self, request: Request, retry_after: int) -> Response: ...
 
     def internal_error(self, request: Request, error: Exception) -> Response: ...
+
+    # Optional: ``unreadable(request, status, message)``, the service's answer to a request whose body the
+    # HTTP layer refused (400 bad framing, 413 too large); without it the refusal is plain text.

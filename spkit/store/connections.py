@@ -23,13 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ProfileError
+from ..fileio import atomic_write
 from ..models.profile import Profile, profile_from_dict
 from ..models.secrets import parse_secret_ref
 from .changes import apply_changes
 from .cipher import SecretBox
 from .document import Document, read_document, write_document
 from .errors import ConnectionExistsError, ConnectionSecretError, StoreError, StoreKeyError
-from .keys import load_key
+from .keys import encrypted_holders, load_key
 from .locking import locked
 from .names import check_name, not_found
 from .paths import private_dir, store_path
@@ -181,7 +182,7 @@ class ConnectionStore:
         values = _check_secret_values(secrets)
         data = apply_changes(data, {key: store_ref(name, key) for key in values})
         new_registration = _check_registration(registration)
-        encrypted = self._encrypt(values)
+        encrypted, _ = self._encrypt(values)
         with self._transaction() as document:
             old = document["connections"].get(name)
             if old is not None and not replace:
@@ -214,9 +215,12 @@ class ConnectionStore:
                 fix=f"spkit connections rename '{name}' NEW_NAME",
             )
         values = _check_secret_values(secrets)
-        encrypted = self._encrypt(values)
+        self._entry(read_document(self.path), name)  # an unknown name must not start a new key
+        encrypted, new_key = self._encrypt(values, reentry=True)
         with self._transaction() as document:
             entry = self._entry(document, name)
+            if new_key:
+                self._drop_lost_secrets(document)
             refs = {key: store_ref(name, key) for key in values}
             data = apply_changes(entry["profile"], {**changes, **refs})
             stored = {**entry["secrets"], **encrypted}
@@ -286,13 +290,31 @@ class ConnectionStore:
             store_path=self.path,
         )
 
-    def _encrypt(self, values: Mapping[str, str]) -> dict[str, str]:
+    def _encrypt(self, values: Mapping[str, str], *, reentry: bool = False) -> tuple[dict[str, str], bool]:
+        """The values encrypted with the store key, and whether a new key had to be started. Without a
+        key while the store holds secrets, only a re-entry (``edit`` with secrets) may start one;
+        anything else is ``STORE_KEY_LOST``, so secrets never end up under two keys."""
         if not values:
-            return {}
-        key = load_key(self.directory, create=True)
+            return {}, False
+        key = load_key(self.directory, create=False)
+        new_key = key is None and reentry and bool(encrypted_holders(self.path))
+        if key is None:
+            key = load_key(self.directory, create=True, store=None if new_key else self.path)
         assert key is not None
         box = SecretBox(key)
-        return {k: box.encrypt(v) for k, v in values.items()}
+        return {k: box.encrypt(v) for k, v in values.items()}, new_key
+
+    def _drop_lost_secrets(self, document: Document) -> None:
+        """The first re-entry after the key was lost: keep a copy of the store, then drop every secret the
+        lost key encrypted (no key can read them; each is re-entered the same way)."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        copy_path = self.path.with_name(f"{self.path.name}.lost-key-{stamp}")
+        atomic_write(copy_path, (json.dumps(document, indent=2) + "\n").encode("utf-8"), 0o600)
+        for entry in document["connections"].values():
+            entry["secrets"] = {}
+        log.warning(
+            "store key was lost: secrets encrypted with it dropped (copy of the store: %s)", copy_path
+        )
 
     def _validated(self, name: str, data: Mapping[str, Any], stored: Mapping[str, str]) -> dict[str, Any]:
         """The profile's normalised plain data; its ``store:`` references must be its own secrets."""

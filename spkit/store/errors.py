@@ -38,6 +38,13 @@ class StoreKeyError(StoreError):
     default_code = "STORE_KEY_INVALID"
 
 
+class StoreKeyLostError(StoreKeyError):
+    """The key is gone while the store still holds secrets encrypted with it: spkit will not start a
+    second key (the store would then mix secrets under two keys) unless the user re-enters a secret."""
+
+    default_code = "STORE_KEY_LOST"
+
+
 class ConnectionNameError(StoreError):
     """A connection name outside 1-64 characters of letters, digits, space, dot, dash, underscore."""
 

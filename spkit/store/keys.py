@@ -18,7 +18,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
-from .errors import StoreKeyError
+from .errors import StoreKeyError, StoreKeyLostError
 from .locking import locked
 from .paths import KEY_FILE, private_dir
 
@@ -65,8 +65,11 @@ def key_file(directory: Path) -> Path:
     return directory / KEY_FILE
 
 
-def load_key(directory: Path, *, create: bool = True) -> StoreKey | None:
-    """The store's key; created (keyring first, else file) when ``create`` and none exists yet."""
+def load_key(directory: Path, *, create: bool = True, store: Path | None = None) -> StoreKey | None:
+    """The store's key; created (keyring first, else file) when ``create`` and none exists yet.
+
+    ``store`` is the connection store the key serves: when it holds encrypted secrets, the key they need
+    is lost, not absent, and a new one is refused (``STORE_KEY_LOST``) rather than made."""
     found = _existing_key(directory)
     if found is not None or not create:
         return found
@@ -75,10 +78,36 @@ def load_key(directory: Path, *, create: bool = True) -> StoreKey | None:
         found = _existing_key(directory)  # another process may have created it while we waited
         if found is not None:
             return found
+        holders = encrypted_holders(store) if store is not None else []
+        if holders:
+            raise key_lost(directory, store, holders)
         new = Fernet.generate_key()
         if _keyring_put(new):
             return StoreKey(new, "keyring")
         return _create_key_file(key_file(directory), new)
+
+
+def encrypted_holders(store: Path) -> list[str]:
+    """The saved connections in ``store`` that hold encrypted secrets (none when there is no store)."""
+    from .document import read_document  # the document module does not need the key
+
+    if not store.exists():
+        return []
+    return sorted(name for name, entry in read_document(store)["connections"].items() if entry["secrets"])
+
+
+def key_lost(directory: Path, store: Path, holders: list[str]) -> StoreKeyLostError:
+    names = ", ".join(holders)
+    first = holders[0]
+    return StoreKeyLostError(
+        f"the store key is lost: there is no {key_file(directory)} and no keyring entry "
+        f"{KEYRING_SERVICE}/{KEYRING_NAME}, yet {store} holds secrets encrypted with it (connections: "
+        f"{names}); spkit will not encrypt new secrets with a second key",
+        fix=f"restore the key (store.key from a backup into {directory}, or the keyring entry); if it is "
+        f"gone for good, re-enter each secret: spkit connections edit '{first}' --client-secret-stdin "
+        f"< secret.txt (for each of: {names}). The first re-entry starts a new key and drops the secrets "
+        "the lost key encrypted; a copy of the store is kept",
+    )
 
 
 def _existing_key(directory: Path) -> StoreKey | None:

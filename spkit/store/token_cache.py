@@ -17,7 +17,7 @@ from cryptography.fernet import InvalidToken
 from ..fileio import atomic_write
 from .keys import load_key
 from .locking import locked
-from .paths import config_dir, private_dir, token_cache_path
+from .paths import STORE_FILE, config_dir, private_dir, token_cache_path
 
 
 class TokenCacheWarning(UserWarning):
@@ -67,7 +67,7 @@ def save_token_cache(cache: msal.SerializableTokenCache, path: str | Path | None
     default = cache.path if isinstance(cache, PersistedTokenCache) else token_cache_path()
     file = Path(path).expanduser().absolute() if path is not None else default
     key_dir = cache.key_dir if isinstance(cache, PersistedTokenCache) else config_dir()
-    key = load_key(key_dir, create=True)
+    key = load_key(key_dir, create=True, store=key_dir / STORE_FILE)  # never a second key beside secrets
     assert key is not None
     private_dir(file.parent)
     with locked(file):

@@ -49,6 +49,21 @@ ENTRIES = (
         tell=NOTHING,
     ),
     E(
+        "STORE_KEY_LOST",
+        "Store encryption key lost",
+        meaning="The key that encrypted the saved secrets is gone (no store.key and no keyring entry "
+        "'spkit'/'connections-key') while the store still holds secrets encrypted with it. spkit refuses "
+        "to encrypt new secrets with a second key, which would leave the store readable by neither.",
+        evidence="Where the key was looked for and the connections whose secrets it encrypted.",
+        fix=[
+            "Restore store.key (or the keyring entry) from a backup; everything works again as before.",
+            "If the key is gone for good, re-enter each secret: 'spkit connections edit NAME "
+            "--client-secret-stdin < secret.txt'. The first re-entry starts a new key and drops the "
+            "secrets the lost key encrypted (a copy of the store is kept as connections.json.lost-key-*).",
+        ],
+        tell=NOTHING,
+    ),
+    E(
         "CONNECTION_NAME_INVALID",
         "Connection name invalid",
         also=("wizard",),

@@ -34,6 +34,28 @@ _NOT_FOUND = (
 )
 
 
+HTTPSYS_SERVER = "Microsoft-HTTPAPI/2.0"
+_HTTPSYS_TITLES = {400: "Bad Request", 413: "Request Entity Too Large", 501: "Not Implemented"}
+
+
+def httpsys_refusal(status: int, message: str) -> Response:
+    """HTTP.sys's own page for a request it will not hand to IIS (bad framing, too large): on a farm the
+    kernel driver answers these before SharePoint sees them."""
+    title = _HTTPSYS_TITLES.get(status, "Bad Request")
+    heading = f"{title} - Invalid Content Length" if status == 400 else title
+    page = (
+        '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN""http://www.w3.org/TR/html4/strict.dtd">\r\n'
+        f"<HTML><HEAD><TITLE>{title}</TITLE>\r\n"
+        '<META HTTP-EQUIV="Content-Type" Content="text/html; charset=us-ascii"></HEAD>\r\n'
+        f"<BODY><h2>{heading}</h2>\r\n<hr><p>HTTP Error {status}. {message}</p>\r\n</BODY></HTML>\r\n"
+    )
+    return Response(
+        status,
+        page.encode("ascii", "replace"),
+        [("Content-Type", "text/html; charset=us-ascii"), ("Server", HTTPSYS_SERVER)],
+    )
+
+
 class IisDefaultSite:
     """One farm host's other port (``other_ports: [{port, answer: not_sharepoint}]``)."""
 
@@ -74,3 +96,6 @@ class IisDefaultSite:
 
     def internal_error(self, request: Request, error: Exception) -> Response:
         return Response.html(500, "<h2>500 - Internal server error.</h2>", self._headers())
+
+    def unreadable(self, request: Request, status: int, message: str) -> Response:
+        return httpsys_refusal(status, message)

@@ -42,6 +42,7 @@ from ..sp_rest.odata import CONTENT_TYPES, Entity, odata_mode, render_entity, se
 from ..state import Farm, FarmSite, FarmUser, SandboxState, stable_guid
 from . import models, urls
 from .exceptions import UNAUTHORIZED_BODY
+from .iis import httpsys_refusal
 from .ntlm import NtlmGate, Outcome
 
 log = logging.getLogger("spkit.sandbox.farm")
@@ -256,6 +257,10 @@ class FarmService:
         response = self._error(self._farm(request), flavour(request), InternalError())
         response.headers.append(("x-sandbox-error", type(error).__name__))
         return response
+
+    def unreadable(self, request: Request, status: int, message: str) -> Response:
+        """HTTP.sys refuses an unreadable body before IIS (and SharePoint) see the request."""
+        return httpsys_refusal(status, message)
 
     # --- handlers (urls.py) -------------------------------------------------------------------------------
 
@@ -598,7 +603,7 @@ def _page_arg(request: Request, name: str, default: int, cap: int | None) -> int
     raw = request.arg(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:  # "²".isdigit() is True, int("²") fails
         raise InvalidClientQuery(f'The expression "{name}={raw}" is not valid.')
     value = int(raw)
     return min(value, cap) if cap else value

@@ -559,9 +559,17 @@ def _notes(value: Any) -> str | None:
     return value
 
 
+MAX_DISPLAY_NAME = 256  # the application resource's documented limit on displayName
+
+
 def _display_name(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise RequestBadRequest("A value is required for property 'displayName' of resource 'Application'.")
+    if len(value) > MAX_DISPLAY_NAME:
+        # [unsure] that a name over the limit gets this wording; it is Entra's for an invalid displayName.
+        raise RequestBadRequest(
+            "Invalid value specified for property 'displayName' of resource 'Application'."
+        )
     return value
 
 

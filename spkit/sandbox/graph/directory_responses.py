@@ -20,7 +20,7 @@ from ..http import Request, Response
 from ..state import App, SandboxState
 from . import applications as apps
 from . import catalog, directory, models, odata, site_permissions
-from .exceptions import BadRequest, RequestBadRequest
+from .exceptions import BadRequest, GraphError, RequestBadRequest
 
 if TYPE_CHECKING:
     from .models import Caller, SkipTokens
@@ -40,14 +40,29 @@ class Reply:
     payload: dict[str, Any] | None = None
 
 
+# Microsoft.OData's 415 for a body in a media type it does not read (seen for text/plain and form bodies).
+_MEDIA_TYPE_ERROR = (
+    "A supported MIME type could not be found that matches the content type of the response. None of the "
+    "supported type(s) 'application/json;odata.metadata=minimal;odata.streaming=true, application/json' "
+    "matches the content type '{}'."
+)
+
+
 def json_body(request: Request, *, required: bool = True) -> Any:
+    """The JSON a write sends. A body in another declared media type is 415 ``RequestBodyRead``; one that
+    is not JSON (or nests deeper than a parser goes) is the 400 Graph gives for an unreadable payload."""
     if not request.body.strip():
         if required:
             raise BadRequest(_PAYLOAD_ERROR)
         return None
+    media_type = (request.header("Content-Type") or "").split(";", 1)[0].strip().lower()
+    if media_type and media_type != "application/json" and not media_type.endswith("+json"):
+        raise GraphError(
+            _MEDIA_TYPE_ERROR.format(request.header("Content-Type")), code="RequestBodyRead", status=415
+        )
     try:
         return json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise BadRequest(_PAYLOAD_ERROR) from None
 
 
@@ -63,12 +78,7 @@ def object_id(raw: str) -> str:
 def page_size(raw: str | None) -> int:
     if raw is None:
         return DIRECTORY_PAGE_SIZE
-    if not raw.strip().isdigit():
-        raise BadRequest(
-            f"Invalid value '{raw}' for $top query option found. "
-            "The $top query option requires a non-negative integer value."
-        )
-    size = int(raw)
+    size = odata.top_value(raw)
     if not 1 <= size <= models.MAX_PAGE_SIZE:
         raise RequestBadRequest(
             f"Invalid page size specified: '{size}'. Must be between 1 and {models.MAX_PAGE_SIZE} inclusive."

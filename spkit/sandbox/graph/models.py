@@ -28,6 +28,7 @@ from .exceptions import (
     InvalidRequest,
     ItemNotFound,
 )
+from .odata import top_value
 
 SITES_READ_ROLES = frozenset(
     {"Sites.Read.All", "Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All"}
@@ -219,13 +220,7 @@ def page_size(raw: str | None) -> int:
     """``$top``: 1..999, default ``DEFAULT_PAGE_SIZE``."""
     if raw is None:
         return DEFAULT_PAGE_SIZE
-    if not raw.strip().isdigit():
-        # Microsoft.OData's message for a non-integer $top.
-        raise BadRequest(
-            f"Invalid value '{raw}' for $top query option found. "
-            "The $top query option requires a non-negative integer value."
-        )
-    size = int(raw)
+    size = top_value(raw)
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise InvalidRequest(
             f"Invalid page size specified: '{size}'. Must be between 1 and {MAX_PAGE_SIZE} inclusive."

@@ -127,6 +127,22 @@ def _clause(text: str, entity: EntityType, raw: str) -> Clause:
     raise BadRequest(f"Invalid filter clause: syntax error in '{raw}'.")
 
 
+_TOP = re.compile(r"\s*([0-9]+)\s*")  # ASCII digits: str.isdigit() also takes "²" and "٣", int() does not
+
+
+def top_value(raw: str) -> int:
+    """The integer a ``$top`` names; Microsoft.OData's 400 for anything but a non-negative integer. A
+    number too long to be a page size is kept as a huge one, so the caller's range check refuses it."""
+    found = _TOP.fullmatch(raw)
+    if found is None:
+        raise BadRequest(
+            f"Invalid value '{raw}' for $top query option found. "
+            "The $top query option requires a non-negative integer value."
+        )
+    digits = found[1].lstrip("0") or "0"
+    return int(digits) if len(digits) <= 18 else 10**18
+
+
 def _no_property(name: str, entity: EntityType) -> GraphError:
     return BadRequest(f"Could not find a property named '{name}' on type 'microsoft.graph.{entity.name}'.")
 

@@ -101,6 +101,12 @@ class GraphService(DirectoryHandlers):
         failure.headers = (("x-sandbox-error", type(error).__name__),)  # not Microsoft's; helps debugging
         return self._error(self._ids(request), failure)
 
+    def unreadable(self, request: Request, status: int, message: str) -> Response:
+        """A body the HTTP layer refused (bad framing 400, over the cap 413) as a Graph error.
+        [unsure] the code Graph's front end gives for these; the status is HTTP's."""
+        code = "RequestEntityTooLarge" if status == 413 else "BadRequest"
+        return self._error(self._ids(request), GraphError(message, code=code, status=status))
+
     # --- handlers (see urls.py) -----------------------------------------------------------------------
 
     def get_all_sites(self, request: Request, match) -> Response:

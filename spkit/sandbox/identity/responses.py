@@ -199,3 +199,8 @@ class IdentityService:
 
     def internal_error(self, request: Request, error: Exception) -> Response:
         return self._error(request, aad.server_error())
+
+    def unreadable(self, request: Request, status: int, message: str) -> Response:
+        """A body the HTTP layer refused (bad framing 400, over the cap 413) as an Entra error.
+        [unsure] Entra's code for these: 90023 is its generic "InvalidRequest"."""
+        return self._error(request, aad.AadstsError(90023, "invalid_request", message, status=status))

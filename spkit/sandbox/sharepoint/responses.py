@@ -93,6 +93,12 @@ class SharePointService:
         response.headers.append(("x-sandbox-error", type(error).__name__))  # not Microsoft's; for debugging
         return response
 
+    def unreadable(self, request: Request, status: int, message: str) -> Response:
+        """A body the HTTP layer refused (bad framing 400, over the cap 413) in the REST layer's shape."""
+        return self._error(
+            request, odata_mode(request.header("Accept")), SharePointError(message, status=status)
+        )
+
     # --- handlers (see urls.py) -----------------------------------------------------------------------
 
     def get_web(self, request: Request, match) -> Response:
