@@ -506,6 +506,9 @@ class _Scanner:
                 _dotted(c).endswith("environ") for c in node.comparators
             ):
                 allowed.add(id(node.left))
+            elif isinstance(node, ast.FunctionDef) and node.name in ("__getattr__", "__dir__"):
+                # PEP 562 module attributes (``USER_AGENT``) are names, not codes
+                allowed.update(id(c) for c in ast.walk(node) if isinstance(c, ast.Constant))
             elif isinstance(node, ast.Assign):
                 names = [_dotted(t) for t in node.targets]
                 flat = [n.strip() for t in names for n in t.split(",")]

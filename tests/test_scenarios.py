@@ -10,6 +10,7 @@ sandboxes it needs once (module fixture) and stops them at the end."""
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
@@ -32,6 +33,7 @@ SCENARIOS = REPO / "scenarios"
 STATE = "../../.sandbox/scenarios/{fault}"  # where a profile finds its sandbox when run by hand
 GLOBAL_FAULTS = {"clock_skew_s", "consent_delay_s"}  # faults: keys that change every host of a sandbox
 SHARED_HOSTS = {"login.localhost", "graph.localhost"}  # hosts every tenant of a sandbox uses
+ADMIN = "admin@contoso.onmicrosoft.com"  # the scenarios' Global Administrator
 NO_PROXY_ENV = {name: "" for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy")}
 
 
@@ -46,6 +48,8 @@ class Expect:
     offline: bool = False  # run without a network (it would leave this machine otherwise)
     needs_absent: str | None = None  # a module whose absence the fault is (it is installed: skipped)
     gap: str | None = None  # a known gap in spkit: the test is a strict xfail until it is closed
+    admin: str | None = None  # diagnose with '--admin UPN --password-stdin' (the password from the card)
+    evidence: tuple[str, ...] = ()  # patterns (regular expressions) the broken rung's evidence must match
 
 
 EXPECTED: dict[str, Expect] = {
@@ -69,16 +73,35 @@ EXPECTED: dict[str, Expect] = {
     "app_not_in_tenant": Expect("token", "AUTH_APP_NOT_FOUND"),
     "service_principal_deleted": Expect("token", "AUTH_SP_MISSING"),
     "certificate_not_registered": Expect("token", "AUTH_CERT_NOT_REGISTERED"),
+    "certificate_not_registered_admin": Expect(
+        "token",
+        "AUTH_CERT_NOT_REGISTERED",
+        admin=ADMIN,
+        evidence=(r"thumbprint sent: [0-9A-F]{40}; registered: [0-9A-F]{40} \(", rf"read as {ADMIN}"),
+    ),
     "certificate_key_expired": Expect("token", "AUTH_CERT_KEY_EXPIRED"),
+    "certificate_expired": Expect(
+        "token", "CERT_EXPIRED", evidence=(r"notAfter \d{4}-\d\d-\d\d", r"expired \d+ days? ago", "clock")
+    ),
+    "certificate_not_yet_valid": Expect(
+        "token", "CERT_NOT_YET_VALID", evidence=(r"notBefore \d{4}-\d\d-\d\d", r"valid in \d+\.\d hours")
+    ),
+    "certificate_key_too_small": Expect("token", "CERT_KEY_TOO_SMALL", evidence=(r"\b1024-bit key",)),
     "clock_skew": Expect("token", "AUTH_ASSERTION_TIME"),
     "conditional_access_app": Expect("token", "AUTH_CONDITIONAL_ACCESS"),
     # claims
     "consent_missing": Expect("claims", "TOKEN_NO_ROLES"),
+    "consent_missing_admin": Expect(
+        "claims",
+        "TOKEN_NO_ROLES",
+        admin=ADMIN,
+        evidence=(r"app role assignments of service principal .*: none",),
+    ),
     "consent_not_propagated": Expect(
         "claims",
         "CONSENT_NOT_EFFECTIVE",
-        gap="an app-only token cannot read its own appRoleAssignments: telling 'not yet propagated' from "
-        "'never consented' needs diagnose to sign an admin in, which it does not yet (TOKEN_NO_ROLES today)",
+        admin=ADMIN,  # an app-only token cannot read its own appRoleAssignments: the admin reads them
+        evidence=(r"Graph token roles: none", r"Microsoft Graph/Sites\.Read\.All \(granted \d{4}-"),
     ),
     # Graph
     "graph_role_missing": Expect("sites", "GRAPH_ROLE_MISSING"),
@@ -301,7 +324,9 @@ def offline_prefix() -> list[str] | None:
     return ["unshare", "-rn"] if probe.returncode == 0 else None
 
 
-def run_cli(*args: str, cwd: Path, prefix: list[str] | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, cwd: Path, prefix: list[str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess:
     """The real ``spkit`` command line, without proxies, caches or keyring of the user's own."""
     env = {
         **os.environ,
@@ -317,6 +342,7 @@ def run_cli(*args: str, cwd: Path, prefix: list[str] | None = None) -> subproces
         timeout=120,
         cwd=cwd,
         env=env,
+        input=stdin,
     )
 
 
@@ -333,6 +359,14 @@ def secrets_of(card: dict) -> set[str]:
     for farm in card.get("farms", []):
         found |= {u["password"] for u in farm.get("users", []) if u.get("password")}
     return found
+
+
+def admin_password(state: Path | None, upn: str) -> str:
+    """The admin's password from the sandbox's card, as an operator would pipe it to --password-stdin."""
+    assert state is not None, "an admin sign-in needs the scenario's sandbox"
+    card = json.loads((state / "sandbox.json").read_text("utf-8"))
+    users = [u for t in card["tenants"] for u in t.get("users", [])]
+    return next(u["password"] for u in users if u["upn"].lower() == upn.lower()) + "\n"
 
 
 def ladder_of(found: dict) -> str:
@@ -354,9 +388,12 @@ def test_diagnose_names_the_broken_rung_of_each_scenario(fault, worlds, tmp_path
     world = world_of(fault)
     state = worlds.state_dir(world) if world else None
     profile = place_profile(fault, state, tmp_path)
+    admin: list[str] = ["--admin", expect.admin, "--password-stdin"] if expect.admin else []
+    password = admin_password(state, expect.admin) if expect.admin else None
     with ThreadPoolExecutor(2) as pool:
-        as_json = pool.submit(run_cli, "diagnose", str(profile), "--json", cwd=tmp_path, prefix=prefix)
-        as_text = pool.submit(run_cli, "diagnose", str(profile), cwd=tmp_path, prefix=prefix)
+        run = functools.partial(run_cli, cwd=tmp_path, prefix=prefix, stdin=password)
+        as_json = pool.submit(run, "diagnose", str(profile), "--json", *admin)
+        as_text = pool.submit(run, "diagnose", str(profile), *admin)
         json_run, text_run = as_json.result(), as_text.result()
     outputs = json_run.stdout + json_run.stderr + text_run.stdout + text_run.stderr
     assert "Traceback" not in outputs, outputs
@@ -394,6 +431,19 @@ def test_diagnose_names_the_broken_rung_of_each_scenario(fault, worlds, tmp_path
     assert heading.startswith(f"Broken: {expect.rung} — ") and heading.endswith(f"[{expect.code}]"), heading
     shown = squash(text_run.stdout.split(heading, 1)[1])
     assert squash(broken["fix"]) in shown, "the fix of the JSON output is not in the text output"
+    for pattern in expect.evidence:
+        assert re.search(pattern, broken["evidence"]), (
+            f"{fault}: evidence lacks {pattern!r}: {broken['evidence']}"
+        )
+    if fault == "certificate_not_registered_admin":  # sent: spkit-second's; registered: spkit-certificate's
+        card = json.loads((state / "sandbox.json").read_text("utf-8"))
+        apps = next(t["apps"] for t in card["tenants"] if t["name"] == "contoso")
+        thumbs = {a["name"]: a["certificate"]["thumbprint"] for a in apps if a["certificate"]}
+        assert (
+            f"thumbprint sent: {thumbs['spkit-second']}; registered: {thumbs['spkit-certificate']}"
+            in broken["evidence"]
+        )
+        assert thumbs["spkit-certificate"] in shown, "the registered thumbprint is not in the text output"
     if fault == "farm_wrong_aam":  # the sign-in never follows search to the other zone's host
         search = next(r for r in found["rungs"] if r["rung"] == "search")
         assert search["status"] == "warning" and "not opened" in search["summary"], search

@@ -56,7 +56,7 @@ def test_a_failing_profile_shows_its_broken_rung_and_run_again_reruns(tmp_path, 
     page = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     assert "broken at <code>sharepoint</code>" in page and "SPO_SECRET_TOKEN_REFUSED" in page
     assert "<b>Evidence</b>" in page and "<b>Fix</b>" in page and "What to tell the customer" in page
-    assert page.count("<tr><td><code>") == 13  # the ladder as a table, one row per rung
+    assert page.count("<tr><td") == 13  # the ladder as a table, one row per rung
     published = next(o["data"][DIAGNOSIS_MIME] for o in outputs if DIAGNOSIS_MIME in o.get("data", {}))
     assert (published["broken"], published["code"]) == ("sharepoint", "SPO_SECRET_TOKEN_REFUSED")
 
@@ -66,7 +66,7 @@ def test_a_failing_profile_shows_its_broken_rung_and_run_again_reruns(tmp_path, 
     buttons = [m["state"]["description"] for m in models if m["model_name"] == "ButtonModel"]
     assert buttons == ["Run again"]
     printed = "".join("".join(o.get("text", "")) for o in outputs if o.get("output_type") == "stream")
-    assert "open: sharepoint — ❌ failed [SPO_SECRET_TOKEN_REFUSED]" in printed  # its evidence expanded
+    assert "open: sharepoint — ✘ failed [SPO_SECRET_TOKEN_REFUSED]" in printed  # its evidence expanded
     assert "again:" in printed and "healthy" in printed.split("again:", 1)[1]  # the re-run saw the fix
     assert accordion["selected_index"] is None  # re-rendered: nothing broken to open
 

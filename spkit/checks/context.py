@@ -59,8 +59,10 @@ class CheckContext:
     @property
     def connect_to(self) -> dict[tuple[str, int], tuple[str, int]]:
         """The sandbox's connect-to map (what a resolver answers for its hosts), empty without a card."""
-        card = self.card
-        return parse_connect_to(card.get("connect_to") or {}) if card else {}
+        if "connect_to" not in self.state:  # parsed once per ladder run (a fleet's map has ~800 hosts)
+            card = self.card
+            self.state["connect_to"] = parse_connect_to(card.get("connect_to") or {}) if card else {}
+        return self.state["connect_to"]
 
     def endpoint(self, role: str) -> Endpoint | None:
         return next((e for e in self.endpoints if e.role == role), None)

@@ -194,16 +194,21 @@ def search(context: CheckContext):
     sample, elsewhere = [], []
     size = context.options.get("sample_size", 5)
     own = _origin(context.profile.server.url)
+    on_sites = context.options.get("on_sites")  # a face's counter: sites listed so far
     for site in iter_site_collections(
         context.state["farm_session"], context.profile.server.url, _account(context)
     ):
         total += 1
+        if on_sites is not None and total % 100 == 0:
+            on_sites(total)
         personal += site.is_personal
         if site.is_personal or len(sample) >= size:
             continue
         # The Windows sign-in goes only to the host the profile names: a site that search reports on
         # another host (another zone's alternate access mapping) is listed, never opened.
         (sample if _origin(site.url) == own else elsewhere).append(site)
+    if on_sites is not None:
+        on_sites(total)
     context.result.facts.update({"site_collections": total - personal, "onedrive_sites": personal})
     opened = _open_sample(context, sample)
     facts = {

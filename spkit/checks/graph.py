@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from ..errors import AuthorizationError, ServiceError, SpkitError
 from ..models.address import parse_sharepoint_address
-from ..services.enumeration import count_sites
+from ..services.enumeration import count_sites, reusing_token
 from ..services.graph_client import GraphClient, path_segment
 from .context import CheckContext
 from .rung import Warn, rung
@@ -116,10 +116,11 @@ def sites(context: CheckContext):
     counted = count_sites(
         context.session,
         cloud.graph_url,
-        _fresh_token(context),
+        reusing_token(lambda: context.state["auth"].acquire(cloud.graph_url, "Graph token")),
         onedrive_host=cloud.onedrive_host(address.tenant),
         sample_size=context.options.get("sample_size", 10),
         page_size=context.options.get("page_size"),
+        on_progress=context.options.get("on_sites"),  # a face's counter: sites listed so far
     )
     context.state["sites"] = counted
     facts = {

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ..errors import CloudError, SpkitError
-from ..services.auth import AccessToken, AppAuthenticator
+from ..errors import CertificateError, CloudError, SpkitError
+from ..services.auth import AccessToken, AppAuthenticator, AppCredential
 from ..services.connection import app_credential
 from ..services.discovery import discover_tenant
 from ..services.tokens import summarise_claims
+from .certificate_evidence import certificate_refusal
 from .context import CheckContext
 from .rung import Warn, rung
 
@@ -63,8 +64,12 @@ def token(context: CheckContext):
             code="CLOUD_NO_GRAPH",
             fix=cloud.advice,
         )
-    credential = app_credential(profile)
+    try:
+        credential = app_credential(profile)
+    except CertificateError as error:  # expired, not yet valid, key too small: show the certificate's fields
+        raise certificate_refusal(error, profile) from error
     context.result.facts["credential"] = credential.description
+    context.result.facts.update(_certificate_facts(credential))
     authenticator = AppAuthenticator(
         cloud=cloud,
         tenant_id=context.state["tenant_id"],
@@ -79,6 +84,18 @@ def token(context: CheckContext):
     if credential.warnings:
         raise Warn(detail + "; " + "; ".join(credential.warnings), {"credential": credential.description})
     return detail, {"credential": credential.description}, acquired
+
+
+def _certificate_facts(credential: AppCredential) -> dict[str, str]:
+    """The certificate's thumbprint and expiry, recorded before the sign-in so a batch report can warn
+    ahead of the expiry even when the token is refused. A client secret's expiry is not knowable from
+    the client side (only the app registration holds it), so none is recorded for a secret."""
+    if credential.kind != "certificate" or not credential.thumbprint:
+        return {}
+    facts = {"certificate_thumbprint": credential.thumbprint}
+    if credential.not_after is not None:
+        facts["certificate_expires"] = credential.not_after.isoformat()
+    return facts
 
 
 @rung("claims", "Token claims and roles", needs=("token",))

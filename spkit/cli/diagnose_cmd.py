@@ -1,5 +1,7 @@
-"""``spkit diagnose PARAMS.yaml | --connection NAME [--json]``: the verification ladder explained —
-exit 0 healthy (warnings allowed), 1 a rung failed, 2 bad input."""
+"""``spkit diagnose PARAMS.yaml | --connection NAME [--json] [--admin UPN]``: the verification ladder
+explained — exit 0 healthy (warnings allowed), 1 a rung failed, 2 bad input. With ``--admin`` a delegated
+admin signs in (cached sign-in, else the password, else a device code) when the broken rung needs to read
+the app in the tenant: consent propagating or missing, the certificates registered on the app."""
 
 from __future__ import annotations
 
@@ -10,9 +12,12 @@ import shutil
 import sys
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import InputError
-from ..services.diagnose import ConnectionDiagnosis, diagnose_profile, load_target
+
+if TYPE_CHECKING:
+    from ..services.diagnose import ConnectionDiagnosis
 
 STATUS = {"passed": "PASS", "failed": "FAIL", "warning": "WARN", "skipped": "SKIP"}
 
@@ -30,7 +35,27 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--connection", metavar="NAME", help="a saved connection (see 'spkit connections list')"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    from .admin_options import add_admin_args
+
+    add_admin_args(parser, required=False)  # --admin UPN, --password REF | --password-stdin, --client-id
     parser.set_defaults(handler=run)
+
+
+def _admin(args: argparse.Namespace, profile):
+    """The admin sign-in ``--admin`` asks for, as the service calls it (only when a rung needs it)."""
+    if not args.admin:
+        return None
+    from ..services.diagnose import admin_sign_in
+    from .admin_options import admin_password, show_device_code
+
+    return admin_sign_in(
+        profile,
+        args.admin,
+        password=lambda target: admin_password(args, target),
+        show_code=show_device_code,
+        client_id=args.client_id,
+        timeout_s=args.timeout,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,15 +65,24 @@ def run(args: argparse.Namespace) -> int:
             code="USAGE",
             fix="see 'spkit diagnose --help'",
         )
+    if not args.admin and (args.password or args.password_stdin):
+        raise InputError(
+            "spkit diagnose: --password and --password-stdin need --admin UPN",
+            code="USAGE",
+            fix="add --admin UPN (the admin who signs in), or leave the password out",
+        )
+    from ..services.diagnose import diagnose_profile, load_target
+
     profile = load_target(args.profile, args.connection)
+    admin = _admin(args, profile)
     if args.json:
-        found = diagnose_profile(profile)
+        found = diagnose_profile(profile, admin=admin)
         print(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
         return 0 if found.healthy else 1
     for warning in profile.warnings:
         print(f"spkit: warning: {warning}", file=sys.stderr)
     print(f"Diagnosing '{profile.name}' ({profile.kind})", flush=True)
-    found = diagnose_profile(profile)
+    found = diagnose_profile(profile, admin=admin)
     print(render(found))
     return 0 if found.healthy else 1
 

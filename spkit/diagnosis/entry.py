@@ -51,6 +51,7 @@ AREAS = {
     "sandbox": "The local sandbox",
     "wizard": "The connection wizard",
     "record": "Onboarding record",
+    "batch": "Batch runs: many connections, fleets, Dask",
     "cli": "Command line usage",
     "internal": "spkit itself",
 }

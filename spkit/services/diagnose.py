@@ -10,6 +10,7 @@ own fix text, so a diagnosis is never lost for want of an entry.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,10 +184,59 @@ def diagnose_result(result: VerificationResult) -> ConnectionDiagnosis:
 
 
 def diagnose_profile(
-    profile: Profile, *, progress: Progress | None = None, **options: Any
+    profile: Profile,
+    *,
+    progress: Progress | None = None,
+    admin: Callable[[], Any] | None = None,
+    **options: Any,
 ) -> ConnectionDiagnosis:
-    """Run the profile's ladder for real (the one ``spkit verify`` runs) and explain it."""
-    return diagnose_result(verify_profile(profile, progress=progress, **options))
+    """Run the profile's ladder for real (the one ``spkit verify`` runs) and explain it. ``admin`` signs a
+    delegated admin in (an ``AdminContext``), called only when the broken rung needs what the admin can
+    read (the app's role assignments, its registered certificates: ``diagnose_admin``)."""
+    result = verify_profile(profile, progress=progress, **options)
+    if admin is not None and profile.kind == "online":
+        from .diagnose_admin import refine_with_admin
+
+        result = refine_with_admin(result, profile, admin)  # type: ignore[arg-type]
+    return diagnose_result(result)
+
+
+def admin_sign_in(
+    profile: Profile,
+    upn: str,
+    *,
+    password: Callable[[Any], str | None] | None = None,
+    password_ref: str | None = None,
+    show_code: Callable[[Any], None] | None = None,
+    client_id: str | None = None,
+    timeout_s: float | None = None,
+) -> Callable[[], Any]:
+    """The ``admin`` of ``diagnose_profile`` for a face: cached sign-in, else the password (``password``
+    gets the target, for references that need its card; or ``password_ref``, a reference such as
+    ``env:NAME`` or ``sandbox:TENANT/UPN``), else a device code shown by ``show_code``."""
+
+    def sign_in() -> Any:
+        from ..models.secrets import parse_secret_ref
+        from .onboarding import admin_context
+        from .target import target_from_profile
+
+        target = target_from_profile(profile)  # type: ignore[arg-type]
+        secret = password(target) if password else None
+        if secret is None and password_ref:
+            secret = parse_secret_ref(password_ref, field="admin password", base_dir=Path.cwd()).resolve(
+                target.card
+            )
+        return admin_context(
+            target,
+            upn,
+            password=secret,
+            show_code=show_code,
+            client_id=client_id,
+            timeout_s=timeout_s,
+            require=None,
+        )
+
+    return sign_in
 
 
 def load_target(profile_path: str | Path | None = None, connection: str | None = None) -> Profile:

@@ -192,8 +192,8 @@ _TENANT = "tenants:\n  - name: contoso\n"
             "'service_principal' is present or deleted",
         ),
         (
-            _TENANT + "    apps:\n      - {name: a, certificate: expired}\n",
-            "'certificate' is true, false, valid or key_expired",
+            _TENANT + "    apps:\n      - {name: a, certificate: revoked}\n",
+            "'certificate' is true, false, valid, key_expired, expired, not_yet_valid",
         ),
         (
             _TENANT + "farms:\n  - {name: f, authentication: digest}\n",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..entry import CatalogEntry
 from . import (
     ad,
+    batch,
     certificate,
     faces,
     farm,
@@ -34,6 +35,7 @@ ENTRIES: tuple[CatalogEntry, ...] = tuple(
         store,
         ad,
         sandbox,
+        batch,
         faces,
     )
     for item in module.ENTRIES

@@ -11,6 +11,10 @@ UPLOAD = (
     "Entra admin center > Identity > Applications > App registrations > the app > Certificates & secrets > "
     "Certificates > Upload certificate"
 )
+FIELDS = (
+    "The certificate's thumbprint and subject, its notBefore and notAfter, its key size, and this "
+    "machine's clock (how long ago it expired, or when it becomes valid)."
+)
 NEW_CERT = "Create a new certificate: 'spkit certs new --subject spkit-<customer>' (RSA 2048, 2 years)."
 
 
@@ -96,20 +100,30 @@ ENTRIES = (
     E(
         "CERT_KEY_TOO_SMALL",
         "Certificate key too small",
-        also=("token",),
-        meaning="The certificate's RSA key is smaller than 2048 bits, which Entra refuses to register and "
-        "spkit refuses to use.",
-        evidence="The key size in bits.",
-        fix=[NEW_CERT, f"Upload it: {UPLOAD}; point the profile at the new thumbprint."],
+        rung="token",
+        ladder_="online",
+        also=("certificate",),
+        meaning="The certificate's RSA key is smaller than 2048 bits. spkit refuses to sign a client "
+        "assertion with it, as Microsoft's client libraries do (ADAL's ClientAssertionCertificate "
+        "MinKeySizeInBits is 2048): the app needs a certificate with a 2048-bit (or larger) key.",
+        evidence=FIELDS,
+        fix=[
+            NEW_CERT,
+            f"Upload it: {UPLOAD}; point the profile at the new certificate and remove the old one.",
+        ],
         tell="Please upload the new certificate we send you (2048-bit key) to App registrations > the app > "
         "Certificates & secrets, and remove the old one.",
     ),
     E(
         "CERT_EXPIRED",
         "Certificate expired",
-        also=("token",),
-        meaning="The profile's certificate is past its notAfter date: it can no longer sign in.",
-        evidence="The certificate's thumbprint and expiry date.",
+        rung="token",
+        ladder_="online",
+        also=("certificate",),
+        meaning="The profile's certificate is past its notAfter date: it can no longer sign in. spkit refuses "
+        "it before asking Entra; Entra would refuse it too, because the key registered with the certificate "
+        "ends with it (AADSTS700027, 'The key used is expired', with the found key's Start and End).",
+        evidence=FIELDS,
         fix=[
             NEW_CERT,
             f"Export and upload it: 'spkit certs export THUMBPRINT --out app.cer', then {UPLOAD}.",
@@ -121,11 +135,19 @@ ENTRIES = (
     E(
         "CERT_NOT_YET_VALID",
         "Certificate not yet valid",
-        also=("token",),
+        rung="token",
+        ladder_="online",
+        also=("certificate",),
         meaning="The certificate's notBefore is in the future: this machine's clock is behind, or the "
-        "certificate was made with a future start.",
-        evidence="The certificate's thumbprint and notBefore.",
-        fix=["Check this machine's clock ('date -u'), or wait until the start date."],
+        "certificate was made with a future start. spkit refuses it before asking Entra, which refuses a "
+        "registered key before its Start as well (AADSTS700027, 'The key used is expired').",
+        evidence=FIELDS,
+        fix=[
+            "Compare notBefore with this machine's clock in the evidence ('date -u'); set the clock right if it "
+            "is behind (Linux: timedatectl set-ntp true; Windows: w32tm /resync).",
+            "If the clock is right, wait until notBefore, or create a certificate valid from now "
+            "('spkit certs new --subject spkit-<customer>') and upload it.",
+        ],
         tell=NOTHING,
     ),
     _cert(

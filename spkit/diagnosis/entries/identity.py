@@ -222,7 +222,8 @@ ENTRIES = (
         meaning="The certificate that signed the client assertion is not one of the app's registered "
         "certificates (AADSTS700027, 'The key was not found').",
         evidence="Entra's AADSTS700027 message with the thumbprint it received, the thumbprint spkit sent "
-        "(SHA-1), and, when a delegated admin sign-in could read the app, the thumbprints registered on it.",
+        "(SHA-1), and, with an admin sign-in ('spkit diagnose PARAMS.yaml --admin UPN' reads the app's "
+        "keyCredentials), the thumbprints registered on it with their end dates.",
         fix=[
             "Export the certificate's public part: 'spkit certs export THUMBPRINT --out app.cer'.",
             f"Upload it: {SECRETS_PAGE} > Certificates > Upload certificate.",
@@ -348,12 +349,14 @@ ENTRIES = (
         rung="claims",
         meaning="Entra issued an app-only token, but with no 'roles' claim: nobody granted admin consent for "
         "the app's application permissions (or consent was just granted and has not reached tokens yet).",
-        evidence="The token's claims: aud, tid, appid, credential type (appidacr), roles (empty).",
+        evidence="The token's claims: aud, tid, appid, credential type (appidacr), roles (empty); with an "
+        "admin sign-in (--admin), the service principal's app role assignments (none).",
         fix=[
             f"{PERMISSIONS_PAGE}: add the Microsoft Graph application permissions (Sites.Read.All or "
             "Sites.FullControl.All) and SharePoint's, then 'Grant admin consent for <tenant>' (a Global "
             "Administrator or Privileged Role Administrator).",
-            "If consent was granted minutes ago, wait and run 'spkit verify' again (propagation).",
+            "If consent was granted minutes ago, wait and run 'spkit verify' again (propagation); 'spkit "
+            "diagnose PARAMS.yaml --admin UPN' tells the two apart by reading the app's role assignments.",
             "For an app spkit registers: 'spkit register' grants consent and waits for it.",
         ],
         tell="Our application has not received admin consent in your tenant yet. Please open Entra admin "

@@ -10,12 +10,17 @@ ENTRIES = (
     E(
         "CONSENT_NOT_EFFECTIVE",
         "Admin consent not yet in tokens (propagation)",
-        also=("claims",),
-        meaning="spkit granted admin consent, but tokens did not carry the roles within the time it waits: "
-        "Entra propagates consent with a delay (usually seconds, sometimes minutes).",
-        evidence="The roles still missing from the token after the wait.",
+        rung="claims",
+        ladder_="online",
+        also=("registration",),
+        meaning="Admin consent was granted (the app's service principal holds its app role assignments), but "
+        "the tokens Entra issues do not carry the roles yet: Entra propagates consent with a delay (usually "
+        "seconds, sometimes minutes). 'spkit register' reports it when its wait runs out; 'spkit diagnose "
+        "--admin UPN' tells it from consent never granted by reading the assignments.",
+        evidence="The token's roles (none, or those still missing) next to the app role assignments of the "
+        "app's service principal (permission and when it was granted), read with the admin's sign-in.",
         fix=[
-            "Wait a few minutes and run 'spkit verify PARAMS.yaml' (no need to register again).",
+            "Wait a few minutes and run 'spkit verify PARAMS.yaml' (no need to register or consent again).",
             "Check the grants: Entra admin center > Identity > Applications > Enterprise applications > the "
             "app > Permissions lists what was consented.",
         ],

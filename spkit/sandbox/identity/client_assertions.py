@@ -122,11 +122,16 @@ def _check_signature(
     assert thumbprint is not None
     if not _signature_ok(key, header.get("alg"), signing_input, signature):
         raise aad.assertion_bad_signature(app.client_id, thumbprint, _key_window(key), graph_url)
-    if datetime.fromtimestamp(now, UTC) >= key_end(key):
-        # The registered key (keyCredential endDateTime) is past. [unsure] Entra's code and wording: no
-        # public source quotes its answer; 700027 with "The key used is expired." is the sandbox's choice.
-        # Microsoft.Identity.Web also lists 1000502 ("The provided certificate is not within its specified
-        # validity window") and 7000274 ("certificate not within validity period") as certificate errors.
+    moment = datetime.fromtimestamp(now, UTC)
+    if moment >= key_end(key) or moment < key_start(key):
+        # The registered key (keyCredential endDateTime; for a certificate uploaded as is, its notAfter) is
+        # past, or its start (notBefore) is still ahead: 700027 "[Reason - The key used is expired.,
+        # Thumbprint of key used by client: '...', Found key 'Start=..., End=...']". Source: Microsoft's
+        # Azure Stack HCI registration troubleshooting page quotes that answer for a key past its End, and
+        # a field report quotes it for a key whose Start is in the future (a clock ahead). Entra checks its
+        # registered copy, not the file: an expired certificate never reaches it from spkit, which refuses
+        # it first (CERT_EXPIRED). Microsoft.Identity.Web also lists 1000502 ("The provided certificate is
+        # not within its specified validity window") and 7000274 as certificate errors [unsure: when].
         raise aad.assertion_bad_signature(
             app.client_id, thumbprint, _key_window(key), graph_url, reason="The key used is expired."
         )

@@ -1,0 +1,94 @@
+"""The certificates of the sandbox's scenario apps, made with the sandbox's own code (it shares none with
+the client it judges): a PEM (certificate, then its PKCS#8 key) and a PFX without password per app, under
+``<state>/tenants/<tenant>/apps/``.
+
+Kinds (a scenario app's ``certificate:``): ``valid`` (two years from five minutes ago), ``expired`` (ended
+yesterday: a registered certificate that ran out), ``not_yet_valid`` (starts tomorrow) and ``small_key``
+(a 1024-bit RSA key, otherwise valid). A file of another kind than asked for is made again.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from ..fileio import atomic_write as write_private
+
+APP_CERTIFICATE_KINDS = ("valid", "expired", "not_yet_valid", "small_key")
+SMALL_KEY_BITS = 1024  # below the 2048 bits Entra and its client libraries ask for
+KEY_BITS = 2048
+
+
+def _window(kind: str, now: datetime) -> tuple[datetime, datetime]:
+    if kind == "expired":
+        return now - timedelta(days=400), now - timedelta(days=1)
+    if kind == "not_yet_valid":
+        return now + timedelta(days=1), now + timedelta(days=731)
+    start = now.replace(microsecond=0) - timedelta(minutes=5)
+    return start, start + timedelta(days=730)
+
+
+def kind_of(certificate: x509.Certificate, now: datetime | None = None) -> str:
+    """Which kind an existing certificate is (to reuse it only for the kind asked for)."""
+    now = now or datetime.now(UTC)
+    key = certificate.public_key()
+    if isinstance(key, rsa.RSAPublicKey) and key.key_size < KEY_BITS:
+        return "small_key"
+    if certificate.not_valid_after_utc <= now:
+        return "expired"
+    if certificate.not_valid_before_utc > now:
+        return "not_yet_valid"
+    return "valid"
+
+
+def make_app_certificate(common_name: str, kind: str = "valid") -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    """A self-signed RSA client-authentication certificate of ``kind``."""
+    if kind not in APP_CERTIFICATE_KINDS:
+        raise ValueError(f"unknown app certificate kind {kind!r}")
+    key = rsa.generate_private_key(
+        public_exponent=65537, key_size=SMALL_KEY_BITS if kind == "small_key" else KEY_BITS
+    )
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    start, end = _window(kind, datetime.now(UTC))
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return key, certificate
+
+
+def write_app_certificate(
+    folder: Path, app: str, common_name: str, kind: str = "valid"
+) -> tuple[Path, Path, x509.Certificate]:
+    """(pem, pfx, certificate) of an app: the files kept when they are of ``kind``, else made anew."""
+    pem, pfx = folder / f"{app}.pem", folder / f"{app}.pfx"
+    if pem.exists() and pfx.exists():
+        certificate = x509.load_pem_x509_certificate(pem.read_bytes())
+        if kind_of(certificate) == kind:
+            return pem, pfx, certificate
+    key, certificate = make_app_certificate(common_name, kind)
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    write_private(pem, certificate.public_bytes(serialization.Encoding.PEM) + key_pem)
+    write_private(
+        pfx,
+        pkcs12.serialize_key_and_certificates(
+            common_name.encode("utf-8"), key, certificate, None, serialization.NoEncryption()
+        ),
+    )
+    return pem, pfx, certificate
