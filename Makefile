@@ -49,7 +49,10 @@ lab: install
 	SPKIT_SANDBOX_CARD=$(abspath $(STATE))/sandbox.json $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks \
 		$(if $(filter 0,$(shell id -u)),--allow-root)
 
+# Each script starts its own sandboxes on temporary state directories (docs/benchmarks.md has the numbers).
 bench: install
+	$(BIN)/python bench/enumerate.py
+	$(BIN)/python bench/throttle.py
 	$(BIN)/python bench/bench_site_enumeration.py
 
 .PHONY: docs

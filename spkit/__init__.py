@@ -1,10 +1,29 @@
 """spkit: connect a service to SharePoint and prove the connection works."""
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("spkit")
-except PackageNotFoundError:  # running from a source tree without an install
-    __version__ = "0.0.0+source"
+from functools import cache
 
-USER_AGENT = f"spkit/{__version__}"
+
+@cache
+def _version() -> str:
+    # importlib.metadata costs tens of milliseconds (email, zipfile...): only on first use, not on import
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("spkit")
+    except PackageNotFoundError:  # running from a source tree without an install
+        return "0.0.0+source"
+
+
+def __getattr__(name: str) -> str:
+    """``__version__`` and ``USER_AGENT``, computed when first asked for (PEP 562)."""
+    if name == "__version__":
+        return _version()
+    if name == "USER_AGENT":
+        return f"spkit/{_version()}"
+    raise AttributeError(f"module 'spkit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), "__version__", "USER_AGENT"])

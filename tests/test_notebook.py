@@ -7,7 +7,11 @@ import json
 import nbformat
 import pytest
 
-from spkit.services.batch import VERIFY_NOTEBOOK, read_result, report_frame, run_batch, write_report
+from spkit.services.batch import VERIFY_NOTEBOOK, read_result
+from spkit.services.batch.frame import summary_frame
+from spkit.services.batch.notebook_run import POOL, run_target
+from spkit.services.batch.outcome import BatchOptions
+from spkit.services.batch.targets import collect_targets
 from tests.helpers import card_app, card_tenant, write_profile
 
 pytestmark = pytest.mark.notebook
@@ -26,8 +30,11 @@ def test_batch_runs_the_notebook_per_profile_and_reads_results_back(tmp_path, ca
         write_profile(tmp_path, card_path, card, "spkit-secret", name="nb-secret"),
     ]
     out = tmp_path / "out"
-    runs = run_batch(profiles, out)
-    assert [r.notebook_path.name for r in runs] == ["nb-certificate.ipynb", "nb-secret.ipynb"]
+    try:
+        runs = [run_target(target, out, BatchOptions()) for target in collect_targets(profiles)]
+    finally:
+        POOL.close_all()
+    assert [r.notebook.name for r in runs] == ["nb-certificate.ipynb", "nb-secret.ipynb"]
     certificate, secret = runs
     assert certificate.error is None and certificate.passed
     assert not secret.passed
@@ -35,33 +42,40 @@ def test_batch_runs_the_notebook_per_profile_and_reads_results_back(tmp_path, ca
     assert secret.result.failed_steps[0].diagnosis.code == "SPO_SECRET_TOKEN_REFUSED"
 
     # The executed notebook is the record: it shows the steps table and the sample of sites.
-    executed = nbformat.read(str(certificate.notebook_path), as_version=4)
+    executed = nbformat.read(str(certificate.notebook), as_version=4)
     html = json.dumps([c.get("outputs", []) for c in executed.cells])
     assert "Site collections (Graph)" in html
     tenant = card_tenant(card)
     assert f"{tenant['site_count'] - tenant['personal_site_count']} site collections" in html
-    assert read_result(certificate.notebook_path).to_dict() == certificate.result.to_dict()
+    assert read_result(certificate.notebook).to_dict() == certificate.result.to_dict()
 
     # No secret, password or token in any executed notebook.
     secret_value = card_app(card, "spkit-secret")["client_secret"]
     for run in runs:
-        text = run.notebook_path.read_text()
+        text = run.notebook.read_text()
         assert secret_value not in text
         assert "eyJ0eXAi" not in text and "eyJhbGci" not in text
         assert "PRIVATE KEY" not in text
 
-    frame = report_frame(runs)
+    frame = summary_frame(runs, out)
     assert list(frame["status"]) == ["passed", "failed"]
-    assert list(frame["code"]) == ["", "SPO_SECRET_TOKEN_REFUSED"]
-    csv_path, html_path = write_report(frame, out)
-    assert "SPO_SECRET_TOKEN_REFUSED" in csv_path.read_text()
-    assert "<table" in html_path.read_text()
+    assert list(frame["code"].fillna("")) == ["", "SPO_SECRET_TOKEN_REFUSED"]
 
 
 def test_a_bad_profile_fails_the_notebook_with_the_diagnosis_and_no_result(tmp_path):
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nkind: online\n")
-    (run,) = run_batch([bad], tmp_path / "out")
-    assert run.result is None
-    assert "PROFILE" in (run.error or "") or "field" in (run.error or "")
-    assert report_frame([run])["status"].tolist() == ["error"]
+    output = tmp_path / "bad.ipynb"
+    with pytest.raises(PapermillExecutionError) as raised:
+        pm.execute_notebook(
+            str(VERIFY_NOTEBOOK),
+            str(output),
+            parameters={"profile_path": str(bad)},
+            progress_bar=False,
+            cwd=str(VERIFY_NOTEBOOK.parent),
+        )
+    assert raised.value.ename.startswith("Profile") and "sharepoint_url" in raised.value.evalue
+    assert read_result(output) is None

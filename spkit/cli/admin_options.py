@@ -7,12 +7,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..models.profile import load_profile
-from ..models.secrets import parse_secret_ref
-from ..services.admin_signin import DeviceCode
-from ..services.onboarding import AdminContext, admin_context
-from ..services.target import Target, target_from_options, target_from_profile
+if TYPE_CHECKING:  # the services are imported where used: adding these options costs no import
+    from ..services.admin_signin import DeviceCode
+    from ..services.onboarding import AdminContext
+    from ..services.target import Target
 
 
 def say(text: str) -> None:
@@ -66,6 +66,9 @@ def add_admin_args(parser: argparse.ArgumentParser, *, required: bool = True) ->
 
 def resolve_target(args: argparse.Namespace) -> tuple[Target, object | None]:
     """(target, saved connection or None) from a profile, a saved connection, or options."""
+    from ..models.profile import load_profile
+    from ..services.target import target_from_options, target_from_profile
+
     if getattr(args, "connection", None):
         from ..store.connections import ConnectionStore
 
@@ -87,6 +90,8 @@ def admin_password(args: argparse.Namespace, target: Target) -> str | None:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     if args.password:
+        from ..models.secrets import parse_secret_ref
+
         ref = parse_secret_ref(args.password, field="--password", base_dir=Path.cwd())
         return ref.resolve(target.card)
     return None
@@ -99,6 +104,8 @@ def show_device_code(code: DeviceCode) -> None:
 
 def signed_in_admin(args: argparse.Namespace, target: Target, *, require: str | None) -> AdminContext:
     """Sign the ``--admin`` in to ``target`` the way the options say (password source, client, timeout)."""
+    from ..services.onboarding import admin_context
+
     return admin_context(
         target,
         args.admin,

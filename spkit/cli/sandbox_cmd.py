@@ -1,4 +1,4 @@
-"""``spkit sandbox start|stop|status``."""
+"""``spkit sandbox start|stop|status|profiles``."""
 
 from __future__ import annotations
 
@@ -28,6 +28,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--port", type=int, default=0, help="listening port on 127.0.0.1 (default: a free one)"
     )
     start.add_argument("--sites", type=int, default=None, help="site collections per tenant (default 250)")
+    start.add_argument(
+        "--tenants",
+        type=int,
+        default=None,
+        metavar="N",
+        help="N Online tenants in all: the scenario's (contoso) first, then tenant002 .. tenantNNN, each "
+        "with the users and kinds of apps contoso has and 25-200 sites (--sites sets every tenant's)",
+    )
     start.add_argument(
         "--scenario", type=Path, default=None, help="scenario YAML (default: the built-in one)"
     )
@@ -71,7 +79,68 @@ def register(sub: argparse._SubParsersAction) -> None:
     _state_arg(status)
     status.add_argument("--json", action="store_true", help="print the status as JSON")
     status.set_defaults(handler=_status)
+
+    profiles = actions.add_parser(
+        "profiles",
+        help="write one parameters file per app of every sandbox tenant (and per farm account)",
+        description=PROFILES_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _state_arg(profiles)
+    profiles.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write them to")
+    profiles.add_argument(
+        "--farms", action="store_true", help="also one per account of every on-premises farm"
+    )
+    profiles.add_argument("--json", action="store_true", help="print what was written (and expected) as JSON")
+    profiles.set_defaults(handler=_profiles)
     sandbox.set_defaults(handler=lambda _args: sandbox.print_help() or 2)
+
+
+PROFILES_DESCRIPTION = """\
+Write, from the running sandbox's card, one parameters file per app of every tenant
+(<tenant>-<app>.yaml, e.g. tenant002-certificate.yaml) and, with --farms, one per farm
+account (<farm>-<account>.yaml, e.g. fabrikam-spfarm.yaml). Every app is written, the
+healthy ones and those the sandbox breaks on purpose; each file's first line says which,
+and --json lists it (expect pass/fail, reason, diagnosis code):
+
+  <tenant>-certificate      passes
+  <tenant>-secret           fails: SharePoint refuses client-secret tokens (SPO_SECRET_TOKEN_REFUSED)
+  <tenant>-expired-secret   fails: the secret expired (AUTH_SECRET_EXPIRED)
+  <tenant>-unconsented      fails: no consent, no roles (TOKEN_NO_ROLES)
+  fabrikam-spfarm           passes (the farm account)
+  fabrikam-spadmin, -reader fail: not farm administrators (ONPREM_NOT_FARM_ADMIN)
+  fabrikam-olduser          fails: the account is disabled (ONPREM_AUTH_FAILED)
+
+Secrets and passwords are sandbox:TENANT/NAME references to the card, never values; the
+card and the certificate files are named by paths relative to DIR.
+"""
+
+
+def _profiles(args: argparse.Namespace) -> int:
+    from ..errors import SandboxInputError
+    from ..sandbox.card import CARD_NAME
+    from ..sandbox.profiles import write_profiles
+
+    state_dir = (args.state or runner.default_state_dir()).resolve()
+    card = runner.read_card(state_dir)
+    if not card or not runner.card_process_alive(card):
+        raise SandboxInputError(
+            f"no sandbox is running on {state_dir}",
+            code="SANDBOX_NOT_RUNNING",
+            fix=f"start it: spkit sandbox start --detach --state {state_dir} [--tenants N]",
+        )
+    if args.out.exists() and not args.out.is_dir():
+        raise InputError(f"--out: {args.out} is a file, not a folder", code="USAGE")
+    written = write_profiles(card, state_dir / CARD_NAME, args.out, farms=args.farms)
+    if args.json:
+        print(json.dumps([w.to_dict() for w in written], indent=2))
+        return 0
+    failing = sum(1 for w in written if w.reason)
+    print(
+        f"wrote {len(written)} profiles to {args.out} ({len(written) - failing} expected to pass, "
+        f"{failing} to fail with a known diagnosis: each file's first line says which)"
+    )
+    return 0
 
 
 def _state_arg(parser: argparse.ArgumentParser) -> None:
@@ -87,6 +156,7 @@ def _options(args: argparse.Namespace) -> runner.SandboxOptions:
         state_dir=(args.state or runner.default_state_dir()).resolve(),
         port=args.port,
         sites=args.sites,
+        tenants=args.tenants,
         scenario=args.scenario,
         throttle=args.throttle,
         latency_ms=args.latency,

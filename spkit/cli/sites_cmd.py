@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from ..models.profile import load_profile
-from ..services.sites import open_site_listing
-
 COLUMNS = ("title", "url", "is_personal", "created", "id")
+CHUNK_ROWS = 256  # rows per write: still a stream, but one write per chunk, not one per row
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,34 +25,79 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..models.profile import load_profile  # here, not at the top: `spkit sites --help` stays fast
+    from ..services.sites import open_site_listing
+    from .progress import counter
+
     profile = load_profile(args.profile)
     out = sys.stdout
-    count = 0
-    with open_site_listing(profile) as sites:
-        rows = (s for s in sites if args.include_onedrive or not s.is_personal)
-        if args.format == "csv":
-            writer = csv.writer(out)
-            writer.writerow(COLUMNS)
-            for site in rows:
-                writer.writerow([site.title, site.url, site.is_personal, site.created or "", site.id])
-                count += 1
-        elif args.format == "json":
-            out.write("[")
-            for site in rows:
-                item = {
-                    "title": site.title,
-                    "url": site.url,
-                    "is_personal": site.is_personal,
-                    "created": site.created,
-                    "id": site.id,
-                }
-                out.write(("," if count else "") + "\n  " + json.dumps(item))
-                count += 1
-            out.write("\n]\n")
-        else:
-            for site in rows:
-                kind = "onedrive" if site.is_personal else "site"
-                out.write(f"{kind:8}  {site.title[:40]:<40}  {site.url}\n")
-                count += 1
+    with counter("Listing site collections") as shown:
+        write = out.write if shown is None else lambda text: shown.write(text, out)
+        with open_site_listing(profile, on_progress=shown.update if shown is not None else None) as sites:
+            rows = (s for s in sites if args.include_onedrive or not s.is_personal)
+            count = FORMATS[args.format](rows, write)
     print(f"{count} site(s)", file=sys.stderr)
     return 0
+
+
+def _csv(rows: Iterable, write: Callable[[str], object]) -> int:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    count = 0
+    try:
+        for site in rows:
+            writer.writerow((site.title, site.url, site.is_personal, site.created or "", site.id))
+            count += 1
+            if count % CHUNK_ROWS == 0:
+                write(buffer.getvalue())
+                buffer.seek(0)
+                buffer.truncate()
+    finally:  # what was listed is written, even when a later page fails
+        write(buffer.getvalue())
+    return count
+
+
+def _json(rows: Iterable, write: Callable[[str], object]) -> int:
+    def line(site) -> str:
+        item = {
+            "title": site.title,
+            "url": site.url,
+            "is_personal": site.is_personal,
+            "created": site.created,
+            "id": site.id,
+        }
+        return "\n  " + json.dumps(item)
+
+    count = _chunked((line(site) for site in rows), write, first="[", separator=",")
+    write("\n]\n")
+    return count
+
+
+def _table(rows: Iterable, write: Callable[[str], object]) -> int:
+    def line(site) -> str:
+        kind = "onedrive" if site.is_personal else "site"
+        return f"{kind:8}  {site.title[:40]:<40}  {site.url}\n"
+
+    return _chunked((line(site) for site in rows), write)
+
+
+def _chunked(
+    lines: Iterable[str], write: Callable[[str], object], first: str = "", separator: str = ""
+) -> int:
+    """Write ``lines`` (joined by ``separator``) in chunks of ``CHUNK_ROWS``; the number written."""
+    chunk = [first]
+    count = 0
+    try:
+        for text in lines:
+            chunk.append(separator + text if count else text)
+            count += 1
+            if count % CHUNK_ROWS == 0:
+                write("".join(chunk))
+                chunk.clear()
+    finally:  # what was listed is written, even when a later page fails
+        write("".join(chunk))
+    return count
+
+
+FORMATS = {"csv": _csv, "json": _json, "table": _table}

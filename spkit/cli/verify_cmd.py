@@ -9,9 +9,6 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
-from ..models.profile import load_profile
-from ..services.diagnose import troubleshoot_hint
-from ..services.verification import verify_profile
 from .render import step_line
 
 
@@ -29,6 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..models.profile import load_profile  # here, not at the top: `spkit verify --help` stays fast
+    from ..services.diagnose import troubleshoot_hint
+    from ..services.verification import verify_profile
+    from .progress import counter
+
     if args.connection is not None:
         from ..store import ConnectionStore
 
@@ -43,14 +45,22 @@ def run(args: argparse.Namespace) -> int:
         )
     for warning in profile.warnings:
         print(f"spkit: warning: {warning}", file=sys.stderr)
-    if args.json:
-        result = verify_profile(profile)
-        print(json.dumps(result.to_dict(), indent=2))
-    else:
-        where = profile.cloud_obj.display_name if profile.kind == "online" else profile.server.url
-        print(f"Verifying '{profile.name}' ({profile.kind}, {where})", flush=True)
-        result = verify_profile(profile, progress=lambda step: print(step_line(step), flush=True))
-        print(result.summary_line())
+    with counter("Listing site collections") as shown:  # on stderr, only when it is a terminal
+        on_sites = shown.update if shown is not None else None
+        if args.json:
+            result = verify_profile(profile, on_sites=on_sites)
+            print(json.dumps(result.to_dict(), indent=2))
+        else:
+            where = profile.cloud_obj.display_name if profile.kind == "online" else profile.server.url
+            print(f"Verifying '{profile.name}' ({profile.kind}, {where})", flush=True)
+
+            def step_done(step) -> None:
+                if shown is not None:
+                    shown.close()  # the step's counter gives way to the step's line
+                print(step_line(step), flush=True)
+
+            result = verify_profile(profile, progress=step_done, on_sites=on_sites)
+            print(result.summary_line())
     if not result.passed:  # stdout stays one JSON document with --json
         hint = troubleshoot_hint(profile_path=args.profile, connection=args.connection)
         print(hint, file=sys.stderr if args.json else sys.stdout)

@@ -7,8 +7,6 @@ import signal
 import sys
 from pathlib import Path
 
-from ..services import wizard_app
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
@@ -32,6 +30,8 @@ def _interrupt(_signum, _frame) -> None:
 
 
 def run_wizard(args: argparse.Namespace) -> int:
+    from ..services import wizard_app  # here, not at the top: `spkit wizard --help` stays fast
+
     if args.port:
         wizard_app.check_port(args.port)
     card = wizard_app.resolve_sandbox_card(args.sandbox)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,34 @@ def _card_error(
 
 
 def load_card(path: str | Path) -> dict[str, Any]:
-    """Load and validate a sandbox card; raise ``InputError`` naming the file and the problem."""
+    """Load and validate a sandbox card; raise ``InputError`` naming the file and the problem.
+
+    The parsed card is kept while the file is unchanged (a fleet's card is ~1 MB and every profile of
+    the fleet names it); callers treat it as read-only."""
     card_path = Path(path).expanduser()
+    try:
+        stat = card_path.stat()
+    except OSError:
+        stat = None
+    if stat is not None and not card_path.is_dir():
+        key = (str(card_path.resolve()), stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        with _CACHE_LOCK:
+            cached = _CARD_CACHE.get(key)
+        if cached is not None:
+            return cached
+        card = _read_card(card_path)
+        with _CACHE_LOCK:
+            _CARD_CACHE.clear()  # one card at a time is the common case; never grow without bound
+            _CARD_CACHE[key] = card
+        return card
+    return _read_card(card_path)
+
+
+_CARD_CACHE: dict[tuple, dict[str, Any]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _read_card(card_path: Path) -> dict[str, Any]:
     try:
         text = card_path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,12 +138,18 @@ def _read(path: Path) -> bytes:
         ) from None
 
 
+@functools.lru_cache(maxsize=256)
+def _parse_pem_key(block: bytes, password: bytes | None) -> Any:
+    """Parsing checks the RSA key (~60 ms of CPU): a fleet whose apps share a key pays it once."""
+    return serialization.load_pem_private_key(block, password=password)
+
+
 def _load_pem_key(data: bytes, password: bytes | None, path: Path) -> Any | None:
     match = _KEY_BLOCK.search(data)
     if match is None:
         return None
     try:
-        return serialization.load_pem_private_key(match.group(0), password=password)
+        return _parse_pem_key(match.group(0), password)
     except TypeError:
         if password is None:
             raise _error(

@@ -25,6 +25,7 @@ from .ca import ensure_ca, issue_fault_certificate, issue_server_certificate
 from .card import CARD_NAME, build_card, write_card
 from .directory import SandboxDirectory, serve_directory, stop_recorded
 from .dispatch import Dispatcher
+from .fleet import MAX_TENANTS, FleetVault, server_names, with_tenants
 from .scenario import build_state, load_scenario, scenario_faults
 from .server import Listener
 from .state import Faults, SandboxState
@@ -54,6 +55,8 @@ class SandboxOptions:
     extended_protection: str | None = None
     # Serve the farms' Active Directory domains over LDAPS with slapd (see directory/), when installed.
     directory: bool = True
+    # Online tenants in all, the scenario's first, then generated ones up to this number (fleet.py).
+    tenants: int | None = None
 
     def validate(self) -> None:
         """Bad arguments are bad input (``SandboxInputError``, exit 2), found before anything starts."""
@@ -67,6 +70,8 @@ class SandboxOptions:
             raise SandboxInputError(f"--latency must be 0..60000 ms, not {self.latency_ms}")
         if self.consent_delay_s is not None and not 0.0 <= self.consent_delay_s <= 600.0:
             raise SandboxInputError(f"--consent-delay must be 0..600 s, not {self.consent_delay_s}")
+        if self.tenants is not None and not 1 <= self.tenants <= MAX_TENANTS:
+            raise SandboxInputError(f"--tenants must be between 1 and {MAX_TENANTS:,}, not {self.tenants}")
         if self.extended_protection not in (None, "off", "required"):
             raise SandboxInputError(
                 f"--extended-protection is off or required, not {self.extended_protection!r}"
@@ -85,7 +90,7 @@ class RunningSandbox:
         state_dir = options.state_dir
         state_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(state_dir, 0o700)
-        scenario = load_scenario(options.scenario)
+        scenario, generated = with_tenants(load_scenario(options.scenario), options.tenants)
         faults = scenario_faults(scenario)
         self.state = SandboxState(
             faults=Faults(throttle_rate=options.throttle, latency_ms=options.latency_ms)
@@ -95,7 +100,9 @@ class RunningSandbox:
             for d in (options.consent_delay_s, faults.consent_delay_s, DEFAULT_CONSENT_DELAY_S)
             if d is not None
         )
-        _, vault = build_state(scenario, state_dir, sites=options.sites, state=self.state)
+        _, vault = build_state(
+            scenario, state_dir, sites=options.sites, state=self.state, vault=FleetVault(state_dir, generated)
+        )
         self.vault = vault
         if options.extended_protection:
             for each in self.state.farms.values():
@@ -106,7 +113,7 @@ class RunningSandbox:
         self.dispatcher = Dispatcher(self.state, services)
         ca = ensure_ca(state_dir)
         cert, key = issue_server_certificate(
-            ca, self.state.hostnames() + self.state.farm_hostnames(), state_dir
+            ca, server_names(self.state, generated) + self.state.farm_hostnames(), state_dir
         )
         sni, self.certificate_faults = {}, []
         for fault in faults.certificates:
@@ -335,7 +342,7 @@ def _log_to_state_dir(state_dir: Path) -> None:
 def start_detached(options: SandboxOptions, timeout_s: float = 60.0) -> dict[str, Any]:
     """Start a sandbox process in its own session and return its card once it answers."""
     options.validate()
-    load_scenario(options.scenario)  # a bad scenario is reported here, not by a child that died
+    with_tenants(load_scenario(options.scenario), options.tenants)  # reported here, not by a dead child
     _refuse_if_running(options.state_dir)
     options.state_dir.mkdir(parents=True, exist_ok=True)
     args = [
@@ -357,6 +364,8 @@ def start_detached(options: SandboxOptions, timeout_s: float = 60.0) -> dict[str
         args += ["--consent-delay", str(options.consent_delay_s)]
     if options.sites is not None:
         args += ["--sites", str(options.sites)]
+    if options.tenants is not None:
+        args += ["--tenants", str(options.tenants)]
     if options.extended_protection is not None:
         args += ["--extended-protection", options.extended_protection]
     if not options.directory:

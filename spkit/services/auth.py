@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import msal
@@ -42,6 +48,7 @@ class AppCredential:
     warnings: tuple[str, ...] = ()
     thumbprint: str | None = None  # the certificate's SHA-1 thumbprint (evidence for AADSTS700027)
     secret_shape: str | None = None  # "guid" when the secret looks like a Secret ID (never the value)
+    not_after: datetime | None = None  # the certificate's expiry (facts for a report, without reloading)
 
 
 def secret_credential(secret: str, reference: str) -> AppCredential:
@@ -68,8 +75,99 @@ def certificate_credential(
         if password:
             value["passphrase"] = password
     else:
-        value = {"private_key": loaded.private_key_pem().decode("ascii"), "thumbprint": loaded.thumbprint}
-    return AppCredential(value, "certificate", description, warnings, thumbprint=loaded.thumbprint)
+        if loaded.private_key is None:
+            loaded.private_key_pem()  # raises CERT_NO_PRIVATE_KEY
+        # The key object, already loaded and checked, rather than PEM text: MSAL hands it to PyJWT as it
+        # is (same RS256 assertion with x5t) instead of loading and checking the key again (~60 ms).
+        value = {"private_key": loaded.private_key, "thumbprint": loaded.thumbprint}
+    return AppCredential(
+        value, "certificate", description, warnings, thumbprint=loaded.thumbprint, not_after=loaded.not_after
+    )
+
+
+def _credential_identity(credential: AppCredential) -> tuple:
+    """What distinguishes one credential from another for MSAL, without keeping a secret's value."""
+    value = credential.msal_value
+    if isinstance(value, dict):
+        return (credential.kind, credential.thumbprint, "pfx" if "private_key_pfx_path" in value else "pem")
+    return (credential.kind, hashlib.sha256(str(value).encode("utf-8")).hexdigest())
+
+
+class _RoutedHttpClient:
+    """MSAL's ``http_client`` for an app shared by many connections: each call goes through the session
+    of the connection that is asking (per thread), so its hooks, evidence and settings stay its own."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    @contextmanager
+    def using(self, session: SpkitSession) -> Iterator[None]:
+        previous = getattr(self._local, "session", None)
+        self._local.session = session
+        try:
+            yield
+        finally:
+            self._local.session = previous
+
+    def _session(self) -> SpkitSession:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            raise RuntimeError("a shared MSAL app was used outside a connection's session")
+        return session
+
+    def post(self, *args: Any, **kwargs: Any) -> requests.Response:
+        return self._session().post(*args, **kwargs)
+
+    def get(self, *args: Any, **kwargs: Any) -> requests.Response:
+        return self._session().get(*args, **kwargs)
+
+    def close(self) -> None:  # the sessions belong to their connections
+        pass
+
+
+@dataclass
+class _SharedApp:
+    app: msal.ConfidentialClientApplication
+    http: _RoutedHttpClient
+
+
+class SharedApps:
+    """MSAL confidential clients of one fleet, one per (authority, client_id, credential), with their
+    in-memory token caches; built once per key (other threads wait), never cached when building fails."""
+
+    def __init__(self) -> None:
+        self._apps: dict[tuple, _SharedApp] = {}
+        self._locks: dict[tuple, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, build) -> _SharedApp:
+        with self._lock:
+            found = self._apps.get(key)
+            if found is not None:
+                return found
+            key_lock = self._locks.setdefault(key, threading.Lock())
+        with key_lock:
+            with self._lock:
+                found = self._apps.get(key)
+            if found is None:
+                found = build()
+                with self._lock:
+                    self._apps[key] = found
+            return found
+
+
+_shared_apps: ContextVar[SharedApps | None] = ContextVar("spkit_shared_apps", default=None)
+
+
+@contextmanager
+def sharing_apps() -> Iterator[SharedApps]:
+    """Within this context (and contexts copied from it), ``AppAuthenticator`` reuses MSAL apps."""
+    apps = SharedApps()
+    token = _shared_apps.set(apps)
+    try:
+        yield apps
+    finally:
+        _shared_apps.reset(token)
 
 
 class AppAuthenticator:
@@ -88,15 +186,29 @@ class AppAuthenticator:
         self.cloud = cloud
         self.credential = credential
         self.session = session
+        self._routed: _RoutedHttpClient | None = None
+        self._build = lambda http_client: msal.ConfidentialClientApplication(
+            client_id,
+            authority=cloud.authority(tenant_id),
+            client_credential=credential.msal_value,
+            http_client=http_client,
+            instance_discovery=cloud.instance_discovery,
+            token_cache=token_cache,
+        )
+        shared = _shared_apps.get() if token_cache is None else None
         try:
-            self.app = msal.ConfidentialClientApplication(
-                client_id,
-                authority=cloud.authority(tenant_id),
-                client_credential=credential.msal_value,
-                http_client=session,
-                instance_discovery=cloud.instance_discovery,
-                token_cache=token_cache,
-            )
+            if shared is None:
+                self.app = self._build(session)
+            else:  # a fleet: the app (and its token cache) of this authority, client and credential
+                key = (cloud.authority(tenant_id), client_id.lower(), _credential_identity(credential))
+                routed = _RoutedHttpClient()
+
+                def build() -> _SharedApp:
+                    with routed.using(session):
+                        return _SharedApp(self._build(routed), routed)
+
+                entry = shared.get(key, build)
+                self.app, self._routed = entry.app, entry.http
         except requests.RequestException as exc:
             raise network_error(
                 exc, cloud.authority(tenant_id), "sign-in", ca_bundle=session.ca_bundle
@@ -120,7 +232,17 @@ class AppAuthenticator:
 
         self.session.hooks["response"].append(remember)
         try:
-            result = self.app.acquire_token_for_client(scopes=[scope])
+            if self._routed is None:
+                result = self.app.acquire_token_for_client(scopes=[scope])
+            else:
+                with self._routed.using(self.session):
+                    result = self.app.acquire_token_for_client(scopes=[scope])
+                if "access_token" not in result and not answered:
+                    # A shared app answered from what another connection got (MSAL keeps a refusal
+                    # for a minute): ask for this connection, with an app of its own, so its evidence
+                    # (the token endpoint's Date) is its own, as in a verification on its own.
+                    self.app, self._routed = self._build(self.session), None
+                    result = self.app.acquire_token_for_client(scopes=[scope])
         except requests.RequestException as exc:
             raise network_error(
                 exc, self.cloud.authority_host, what, ca_bundle=self.session.ca_bundle

@@ -4,6 +4,7 @@ with the reason. ``verify_profile`` is the one entry every face calls."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..checks import CheckContext, Progress, endpoints_for, ladder_for, run_ladder
@@ -20,6 +21,7 @@ def verify_online(
     progress: Progress | None = None,
     sample_size: int = 10,
     page_size: int | None = None,
+    on_sites: Callable[[int], None] | None = None,
 ) -> VerificationResult:
     """Verify an Online profile for real, from the network up: address, DNS, TCP, TLS for every host,
     discovery, token, claims, Graph, the tenant's name, the account, sites, SharePoint REST, the admin
@@ -40,13 +42,17 @@ def verify_online(
             result,
             session,
             endpoints_for(profile),
-            options={"sample_size": sample_size, "page_size": page_size},
+            options={"sample_size": sample_size, "page_size": page_size, "on_sites": on_sites},
         )
         return run_ladder(ladder_for("online"), context, progress)
 
 
 def verify_onprem(
-    profile: OnpremProfile, *, progress: Progress | None = None, sample_size: int = 5
+    profile: OnpremProfile,
+    *,
+    progress: Progress | None = None,
+    sample_size: int = 5,
+    on_sites: Callable[[int], None] | None = None,
 ) -> VerificationResult:
     """Verify an on-premises profile for real: address, DNS, TCP, TLS (the farm and Central
     Administration's port), SharePoint answering, the NTLM sign-in, the web, search, Central
@@ -61,7 +67,11 @@ def verify_onprem(
     )
     anonymous = session_for(profile.card, profile.ca_bundle)  # no credentials: the http rung's probe
     context = CheckContext(
-        profile, result, anonymous, endpoints_for(profile), options={"sample_size": sample_size}
+        profile,
+        result,
+        anonymous,
+        endpoints_for(profile),
+        options={"sample_size": sample_size, "on_sites": on_sites},
     )
     try:
         return run_ladder(ladder_for("onprem"), context, progress)
@@ -72,9 +82,14 @@ def verify_onprem(
 
 
 def verify_profile(
-    profile: Profile, *, progress: Progress | None = None, **options: Any
+    profile: Profile,
+    *,
+    progress: Progress | None = None,
+    on_sites: Callable[[int], None] | None = None,
+    **options: Any,
 ) -> VerificationResult:
-    """Verify any profile: Online or on-premises, by its kind, with the ladder of that kind."""
+    """Verify any profile: Online or on-premises, by its kind, with the ladder of that kind.
+    ``on_sites(listed)`` hears the site-collection step's count as it grows (a face's counter)."""
     if isinstance(profile, OnpremProfile) or profile.kind == "onprem":  # the options are Online's
-        return verify_onprem(profile, progress=progress)  # type: ignore[arg-type]
-    return verify_online(profile, progress=progress, **options)  # type: ignore[arg-type]
+        return verify_onprem(profile, progress=progress, on_sites=on_sites)  # type: ignore[arg-type]
+    return verify_online(profile, progress=progress, on_sites=on_sites, **options)  # type: ignore[arg-type]

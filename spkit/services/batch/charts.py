@@ -1,0 +1,133 @@
+"""The report's two charts, drawn with matplotlib (Agg, no display) and embedded as base64 PNG so the
+report stays one file: site collections per connection, and where each connection's time went."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .frame import STEP_PREFIX, STEP_SUFFIX, step_columns
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MAX_BARS = 40  # beyond this a per-connection chart is unreadable: the largest are shown, and said so
+STATUS_COLOURS = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#9a6700", "timeout": "#8250df"}
+OVERHEAD_COLOUR = "#d0d7de"
+_WIDTH_IN = 9.0
+_DPI = 144
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One embedded chart: a title, the PNG as a data URI, a caption and alternative text."""
+
+    title: str
+    data_uri: str
+    caption: str
+    alt: str
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _png(figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight", metadata={"Software": None})
+    _pyplot().close(figure)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _style(ax) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(labelsize=10)
+    ax.grid(axis="x", color="#eaeef2", linewidth=0.8)
+    ax.set_axisbelow(True)
+
+
+def _height(bars: int) -> float:
+    return max(1.6, 0.32 * bars + 0.9)
+
+
+def site_collections_chart(frame: pd.DataFrame) -> Chart | None:
+    """Horizontal bars: site collections (and personal sites) each connection found; None when none
+    counted any."""
+    counted = frame[frame["site_collections"].notna()]
+    if counted.empty:
+        return None
+    shown = counted.sort_values("site_collections", ascending=False, kind="stable").head(MAX_BARS)
+    shown = shown.iloc[::-1]  # largest on top
+    plt = _pyplot()
+    figure, ax = plt.subplots(figsize=(_WIDTH_IN, _height(len(shown))))
+    names = list(shown["connection"])
+    sites = [int(v) for v in shown["site_collections"]]
+    personal = [int(v) if v == v and v is not None else 0 for v in shown["personal_sites"].fillna(0)]
+    ax.barh(names, sites, color="#0969da", label="site collections")
+    ax.barh(names, personal, left=sites, color="#54aeff", label="personal sites (OneDrive / My Sites)")
+    for y, (s, p) in enumerate(zip(sites, personal, strict=True)):
+        ax.text(s + p, y, f" {s:,}" + (f" + {p:,}" if p else ""), va="center", fontsize=9, color="#424a53")
+    ax.set_xlabel("sites found", fontsize=10)
+    ax.margins(x=0.12)
+    _style(ax)
+    ax.legend(
+        loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=2, fontsize=9, frameon=False, borderaxespad=0
+    )
+    left_out = len(counted) - len(shown)
+    caption = "Site collections and personal sites each connection found, largest first."
+    if left_out:
+        caption += f" The {len(shown)} largest of {len(counted)} connections are shown."
+    missing = len(frame) - len(counted)
+    if missing:
+        caption += f" {missing} connection(s) did not get as far as counting sites."
+    return Chart("Site collections per connection", _png(figure), caption, caption)
+
+
+def step_durations_chart(frame: pd.DataFrame, titles: Mapping[str, str] | None = None) -> Chart | None:
+    """Stacked horizontal bars: each connection's time per check, plus the time outside the checks
+    (kernel start, notebook, waiting) up to its wall time; None when no check ran."""
+    columns = step_columns(frame)
+    if not columns:
+        return None
+    titles = titles or {}
+    durations = frame[columns].fillna(0.0)
+    checks = durations.sum(axis=1)
+    overhead = (frame["duration_s"].fillna(0.0) - checks).clip(lower=0.0)
+    order = (checks + overhead).sort_values(ascending=False, kind="stable").index[:MAX_BARS][::-1]
+    plt = _pyplot()
+    figure, ax = plt.subplots(figsize=(_WIDTH_IN, _height(len(order))))
+    names = list(frame.loc[order, "connection"])
+    left = [0.0] * len(order)
+    palette = plt.get_cmap("tab20").colors
+    for index, column in enumerate(columns):
+        values = list(durations.loc[order, column])
+        if not any(values):
+            continue
+        step = column[len(STEP_PREFIX) : -len(STEP_SUFFIX)]
+        ax.barh(names, values, left=left, color=palette[index % len(palette)], label=titles.get(step, step))
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    extra = list(overhead.loc[order])
+    if any(extra):
+        ax.barh(names, extra, left=left, color=OVERHEAD_COLOUR, label="outside the checks (kernel, notebook)")
+        left = [a + b for a, b in zip(left, extra, strict=True)]
+    for y, total in enumerate(left):
+        ax.text(total, y, f" {total:.2f} s", va="center", fontsize=9, color="#424a53")
+    ax.set_xlabel("seconds", fontsize=10)
+    ax.margins(x=0.1)
+    _style(ax)
+    ax.legend(
+        loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=3, fontsize=9, frameon=False, borderaxespad=0
+    )
+    caption = "Where each connection's time went: one colour per check, slowest connection on top."
+    if len(frame) > len(order):
+        caption += f" The {len(order)} slowest of {len(frame)} connections are shown."
+    return Chart("Time per connection, by check", _png(figure), caption, caption)
