@@ -9,11 +9,12 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import SpkitError
-from .sandbox import runner
+INTERRUPTED = 130  # the CLI's status for Ctrl-C
 
 
 def ensure_sandbox(state_dir: Path) -> None:
+    from .sandbox import runner
+
     info = runner.status(state_dir)
     if info["answers"]:
         print(f"sandbox already running (pid {info['pid']}), card {state_dir / 'sandbox.json'}")
@@ -25,6 +26,18 @@ def ensure_sandbox(state_dir: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The demo; Ctrl-C at any point is one line, ``spkit: interrupted`` (or batch's own), never a
+    traceback. (The sandbox, started detached, keeps running: ``make sandbox-stop`` ends it.)"""
+    try:
+        return _demo(argv)
+    except KeyboardInterrupt:
+        print("spkit: interrupted", file=sys.stderr)
+        return INTERRUPTED
+
+
+def _demo(argv: list[str] | None) -> int:
+    from .errors import SpkitError
+
     parser = argparse.ArgumentParser(prog="spkit-demo")
     parser.add_argument("--state", type=Path, default=Path(".sandbox"))
     parser.add_argument("--parameters", type=Path, default=Path("parameters"))
@@ -43,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     command = ["batch", f"{args.parameters}/", "--out", str(args.out)]
     print(f"spkit {' '.join(command)}", flush=True)
     code = spkit(command)
+    if code == INTERRUPTED:  # batch said so in one line, and wrote what finished
+        return code
     print(f"executed notebooks: {args.out}/<name>.ipynb and .html; open {args.out}/summary.html in a browser")
     print("the sandbox keeps running for you to explore; stop it with: make sandbox-stop")
     if code != 1:

@@ -50,6 +50,7 @@ class Expect:
     gap: str | None = None  # a known gap in spkit: the test is a strict xfail until it is closed
     admin: str | None = None  # diagnose with '--admin UPN --password-stdin' (the password from the card)
     evidence: tuple[str, ...] = ()  # patterns (regular expressions) the broken rung's evidence must match
+    warning: tuple[str, str] | None = None  # (rung, code) of a healthy ladder's warning, which says why
 
 
 EXPECTED: dict[str, Expect] = {
@@ -59,6 +60,14 @@ EXPECTED: dict[str, Expect] = {
     "tls_untrusted_ca": Expect("tls", "TLS_UNTRUSTED"),
     "tls_name_mismatch": Expect("tls", "TLS_NAME_MISMATCH"),
     "tls_expired_certificate": Expect("tls", "TLS_CERT_EXPIRED"),
+    "tls_not_yet_valid_certificate": Expect(
+        "tls",
+        "TLS_CERT_NOT_YET_VALID",
+        evidence=(
+            r"tlsnotyet\.sharepoint\.localhost:443 \(SharePoint\): failed \[TLS_CERT_NOT_YET_VALID\]",
+            r"certificate is not yet valid; .* valid \d{4}-\d\d-\d\d \d\d:\d\d UTC to",
+        ),
+    ),
     "tls_plain_http_port": Expect("tls", "TLS_HANDSHAKE_FAILED"),
     # discovery and input
     "tenant_not_found": Expect("discovery", "TENANT_NOT_FOUND"),
@@ -72,6 +81,7 @@ EXPECTED: dict[str, Expect] = {
     "expired_secret": Expect("token", "AUTH_SECRET_EXPIRED"),
     "app_not_in_tenant": Expect("token", "AUTH_APP_NOT_FOUND"),
     "service_principal_deleted": Expect("token", "AUTH_SP_MISSING"),
+    "app_disabled": Expect("token", "AUTH_APP_DISABLED", evidence=(r"AADSTS7000112", r"is disabled")),
     "certificate_not_registered": Expect("token", "AUTH_CERT_NOT_REGISTERED"),
     "certificate_not_registered_admin": Expect(
         "token",
@@ -107,6 +117,9 @@ EXPECTED: dict[str, Expect] = {
     "graph_role_missing": Expect("sites", "GRAPH_ROLE_MISSING"),
     "application_account_unknown": Expect("account", "APPLICATION_ACCOUNT_UNKNOWN"),
     "graph_throttled": Expect("sites", "GRAPH_THROTTLED"),
+    "graph_server_error": Expect(
+        "graph", "GRAPH_ERROR", evidence=(r"^HTTP 500 generalException", r"request-id: [0-9a-f-]{36}$")
+    ),
     # SharePoint Online
     "secret_token_refused": Expect("sharepoint", "SPO_SECRET_TOKEN_REFUSED"),
     "sites_selected_not_granted": Expect("sharepoint", "SPO_SITE_NOT_GRANTED"),
@@ -114,19 +127,45 @@ EXPECTED: dict[str, Expect] = {
     "sharepoint_permission_missing": Expect("sharepoint", "SPO_ACCESS_DENIED"),
     "sharepoint_site_not_found": Expect("sharepoint", "SPO_SITE_NOT_FOUND"),
     "sharepoint_throttled": Expect("sharepoint", "SPO_THROTTLED"),
+    "sharepoint_server_error": Expect(
+        "sharepoint", "SPO_ERROR", evidence=(r"^HTTP 502\b", r"SPRequestGuid: [0-9a-f-]{36}")
+    ),
     # the farm
     "farm_not_sharepoint": Expect("http", "ONPREM_NOT_SHAREPOINT"),
     "farm_basic_only": Expect("ntlm", "ONPREM_BASIC_ONLY"),
     "farm_kerberos_only": Expect("ntlm", "ONPREM_KERBEROS_ONLY"),
+    "farm_forms_only": Expect(
+        "ntlm",
+        "ONPREM_AUTH_UNSUPPORTED",
+        evidence=(
+            r"HTTP 403, WWW-Authenticate: \(none\)",
+            r"X-Forms_Based_Auth_Required: https://\S+/_login/",
+        ),
+    ),
     "farm_kerberos_unavailable": Expect(
         "ntlm", "ONPREM_KERBEROS_UNAVAILABLE", needs_absent="requests_kerberos"
     ),
     "farm_extended_protection": Expect(None, None, exit=0),
+    "farm_extended_protection_offload": Expect(
+        "ntlm",
+        "ONPREM_EPA_CHANNEL_MISMATCH",
+        evidence=(
+            r"_api/web: HTTP 401 \(with a channel binding\)",
+            r"tls-server-end-point ([0-9A-F]{2}:){31}[0-9A-F]{2}\)",
+            r":2016/_api/web: HTTP 200 \(with a channel binding\)",
+        ),
+    ),
     "farm_wrong_password": Expect("ntlm", "ONPREM_AUTH_FAILED"),
     "farm_wrong_aam": Expect("web", "ONPREM_AAM_MISMATCH"),
     "farm_site_not_found": Expect("web", "ONPREM_NOT_FOUND"),
     "farm_access_denied": Expect("web", "ONPREM_ACCESS_DENIED"),
     "farm_throttled": Expect("search", "ONPREM_THROTTLED"),
+    "farm_server_error": Expect(
+        "web",
+        "ONPREM_ERROR",
+        evidence=(r"^HTTP 500\b", r"SPRequestGuid \(ULS correlation ID\): [0-9a-f-]{36}"),
+    ),
+    "farm_search_empty": Expect(None, None, exit=0, warning=("search", "ONPREM_SEARCH_EMPTY")),
     "farm_central_admin_closed": Expect("tcp", "ONPREM_CA_UNREACHABLE"),
     "farm_central_admin_elsewhere": Expect("central_admin", "ONPREM_NOT_SHAREPOINT"),
     "farm_not_central_admin": Expect("central_admin", "ONPREM_NOT_CENTRAL_ADMIN"),
@@ -137,7 +176,6 @@ EXPECTED: dict[str, Expect] = {
 UNREPRODUCIBLE: dict[str, str] = {
     "ADDRESS_TENANT_UNKNOWN": "the sandbox serves a SharePoint host only for a tenant (named after its initial "
     "domain), so the host of a tenant that does not exist fails name resolution first (dns)",
-    "AUTH_APP_DISABLED": "no scenario key disables an application in the sandbox's tenants",
     "AUTH_ASSERTION_SIGNATURE_INVALID": "needs a certificate with a registered thumbprint but another key "
     "(a forged certificate)",
     "AUTH_CONFIG": "MSAL refuses only configurations the profile's validation already refuses (exit 2)",
@@ -150,7 +188,6 @@ UNREPRODUCIBLE: dict[str, str] = {
     "on this machine (its hosts are not on loopback)",
     "GRAPH_ACCESS_DENIED": "every Graph call of the ladder knows the token's roles, so a 403 is diagnosed as "
     "GRAPH_ROLE_MISSING (or a warning for Sites.Selected)",
-    "GRAPH_ERROR": "the sandbox's Graph has no fault that answers an unexpected error (5xx)",
     "GRAPH_INSUFFICIENT_PRIVILEGES": "a delegated (signed-in admin) error; the ladder calls Graph app-only",
     "GRAPH_NOT_FOUND": "the ladder's only Graph lookup that can miss (the application account) has its own code, "
     "APPLICATION_ACCOUNT_UNKNOWN",
@@ -158,33 +195,30 @@ UNREPRODUCIBLE: dict[str, str] = {
     "sharepoint rung reports the missing grant (SPO_SITE_NOT_GRANTED, scenario sites_selected_not_granted)",
     "GRAPH_TOKEN_REJECTED": "the sandbox's Graph accepts every unexpired token its login host issues for it; a "
     "token from another cloud or tenant needs a second identity provider",
-    "NETWORK_PROXY": "needs an HTTP proxy; the sandbox emulates none (hosts of its connect-to map never use one)",
-    "NETWORK_PROXY_AUTH": "needs an HTTP proxy that asks for credentials; the sandbox emulates none",
+    "NETWORK_PROXY": "needs an HTTP proxy on the way: spkit takes it from the environment only (HTTPS_PROXY), "
+    "never for a host of the sandbox's connect-to map, and the sandbox runs no proxy listener",
+    "NETWORK_PROXY_AUTH": "needs an HTTP proxy that answers CONNECT with 407; the sandbox runs no proxy listener "
+    "(and spkit sends no sandbox host through a proxy)",
     "NETWORK_RESET": "no sandbox fault closes connections in the middle of a request",
-    "NETWORK_TIMEOUT": "needs a host that drops packets; a loopback port that does not listen refuses at once",
+    "NETWORK_TIMEOUT": "a loopback port either refuses at once or accepts: a listener that accepts and holds "
+    "passes the tcp rung and fails the tls rung (TLS_HANDSHAKE_FAILED after 10 s); one that holds after TLS "
+    "waits out spkit's 60 s read timeout, which no profile setting shortens (too slow for a scenario)",
     "NETWORK_UNREACHABLE": "needs a missing network route; loopback is always routed",
-    "ONPREM_AUTH_UNSUPPORTED": "the sandbox's farms offer NTLM, Negotiate or Basic, and Basic has its own code "
-    "(ONPREM_BASIC_ONLY)",
-    "ONPREM_EPA_REQUIRED": "spkit sends the TLS channel binding, so a farm that requires Extended Protection "
-    "passes (scenario farm_extended_protection is healthy); the failure needs a client or a TLS-inspecting "
-    "proxy without channel binding",
-    "ONPREM_ERROR": "the sandbox's farms have no fault that answers an unexpected error (5xx) but throttling, "
-    "which has its own code",
+    "ONPREM_EPA_REQUIRED": "spkit always sends the TLS channel binding over https, so its authenticate "
+    "message never lacks one (scenario farm_extended_protection is healthy); Extended Protection failing "
+    "through a TLS offload, where the binding names another certificate, is ONPREM_EPA_CHANNEL_MISMATCH "
+    "(scenario farm_extended_protection_offload)",
     "ONPREM_NO_SITE_ACCESS": "the sandbox's search is security-trimmed like SharePoint's, so every site it "
     "returns opens for the account",
     "ONPREM_NTLM_REFUSED": "no sandbox farm offers NTLM and then refuses its negotiate message (Kerberos-only "
     "farms have their own code)",
-    "ONPREM_SEARCH_EMPTY": "every account may read a farm's root site and My Site host, so the sandbox's "
-    "search always returns them (needs a farm whose search has not crawled)",
     "ONPREM_SEARCH_RUNAWAY": "the sandbox's search always pages to its end",
-    "SPO_ERROR": "the sandbox's SharePoint has no fault that answers an unexpected error (5xx)",
     "SPO_TOKEN_REJECTED": "needs a token of another audience, tenant or cloud (a second identity provider); "
     "the sandbox's 401 to a token without SharePoint roles is a missing permission "
     "(scenario sharepoint_permission_missing)",
     "TENANT_INVALID": "the profile refuses such a tenant_id before the ladder runs (PROFILE_TENANT_INVALID, "
     "exit 2: scenario tenant_invalid_identifier)",
     "TENANT_METADATA_INVALID": "the sandbox's discovery documents are always well formed",
-    "TLS_CERT_NOT_YET_VALID": "the sandbox has no server certificate that is not valid yet",
 }
 
 
@@ -213,7 +247,8 @@ def changes_every_host(scenario: dict) -> bool:
     if GLOBAL_FAULTS & set(section):
         return True
     hosts = {str(entry).rpartition(":")[0] or str(entry) for entry in section.get("closed_ports") or []}
-    hosts |= {str(entry.get("host")) for entry in section.get("throttle") or []}
+    for key in ("throttle", "server_errors"):
+        hosts |= {str(entry.get("host")) for entry in section.get(key) or []}
     for entry in section.get("server_certificates") or []:
         hosts |= {str(h) for h in [entry.get("host"), *(entry.get("hosts") or [])] if h}
     return bool(hosts & SHARED_HOSTS)
@@ -423,6 +458,10 @@ def test_diagnose_names_the_broken_rung_of_each_scenario(fault, worlds, tmp_path
     if expect.exit == 0:
         assert all(r["status"] in ("passed", "warning") for r in found["rungs"]), ladder_of(found)
         assert "Healthy: no rung failed." in text_run.stdout
+        if expect.warning:
+            warned = next(r for r in found["rungs"] if r["rung"] == expect.warning[0])
+            assert (warned["status"], warned["code"]) == ("warning", expect.warning[1]), warned
+            assert warned["fix"].strip() and warned["evidence"].strip(), warned
         return
     broken = next(r for r in found["rungs"] if r["rung"] == expect.rung)
     assert broken["status"] == "failed" and broken["code"] == expect.code
@@ -472,7 +511,9 @@ def test_every_scenario_folder_has_an_expectation_and_a_profile_by_reference(tmp
 
 def test_every_ladder_code_of_the_catalog_has_a_scenario_or_a_reason():
     ladder_codes = {code for code, entry in CATALOG.items() if entry.rung is not None}
-    covered = {e.code for e in EXPECTED.values() if e.code}
+    covered = {e.code for e in EXPECTED.values() if e.code} | {
+        e.warning[1] for e in EXPECTED.values() if e.warning
+    }
     assert not covered - set(CATALOG), "a scenario expects a code the catalog does not have"
     assert not sorted(ladder_codes - covered - set(UNREPRODUCIBLE)), (
         "ladder codes without a scenario or reason"

@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..errors import AuthorizationError, NetworkError, ServiceError, SpkitError
+from ..errors import AuthenticationError, AuthorizationError, NetworkError, ServiceError, SpkitError
 from ..services.http_errors import call
 from ..services.onprem.auth_evidence import offered_schemes
+from ..services.onprem.binding_probe import explain_refused
 from ..services.onprem.rest import (
     VERSION_HEADER,
     alternate_access_mapping_error,
@@ -22,7 +23,8 @@ from ..services.onprem.session import session_for_onprem
 from .context import CheckContext
 from .rung import Warn, rung
 
-# The vendor's requirements for the admin account (PROTOCOLS.md), and whether a client can see them.
+# The vendor's requirements for the admin account (docs/protocols.md#farm-admin-requirements), and whether a
+# client can see them.
 REQUIREMENTS = (
     ("domain_user", "Domain user account"),
     ("farm_admin", "Member of Farm Administrators"),
@@ -115,6 +117,11 @@ def ntlm(context: CheckContext):
         context.state["web_refused"] = error
         _met(context)["domain_user"] = True
         return f"{account} signed in ({profile.auth.upper()}); the web refused access", {}, None
+    except AuthenticationError as error:  # a wrong password, or a channel binding TLS offload broke
+        explained = explain_refused(profile, f"{profile.server.url}/_api/web", error)
+        if explained is error:
+            raise
+        raise explained from error
     except ServiceError as error:
         if error.code != "ONPREM_NOT_FOUND":
             raise

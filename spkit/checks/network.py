@@ -98,7 +98,7 @@ def dns(context: CheckContext) -> Outcome:
     answers: dict[str, list[str]] = context.state.setdefault("addresses", {})
     connect_to = context.connect_to
     for host, endpoints in _by_host(context.endpoints).items():
-        mapped = any(name == host for name, _ in connect_to)
+        mapped = bool(probes.mapped_addresses(connect_to, host))
         proxy = probes.proxy_for(endpoints[0], mapped)
         name, port = probes.proxy_address(proxy) if proxy else (host, endpoints[0].port)
         try:

@@ -68,11 +68,19 @@ def proxy_address(proxy: str) -> tuple[str, int]:
     return parts.hostname or "", parts.port or 8080
 
 
+def mapped_addresses(connect_to: dict[tuple[str, int], tuple[str, int]], host: str) -> list[str]:
+    """The addresses the connect-to map gives ``host`` (on any port), sorted; [] when it does not name it."""
+    targets = getattr(connect_to, "targets", None)  # a parsed map answers by host without a scan
+    if targets is not None:
+        return list(targets(host))
+    return sorted({target for (name, _), (target, _) in connect_to.items() if name == host})
+
+
 def resolve(
     host: str, port: int, connect_to: dict[tuple[str, int], tuple[str, int]]
 ) -> tuple[list[str], str]:
     """The addresses of ``host`` and who answered: the connect-to map for its hosts, else DNS."""
-    mapped = sorted({target for (name, _), (target, _) in connect_to.items() if name == host})
+    mapped = mapped_addresses(connect_to, host)
     if mapped:
         return mapped, VIA_MAP
     try:
@@ -99,7 +107,7 @@ def route(
     target = connect_to.get((endpoint.host, endpoint.port))
     if target is not None:
         return Route([target[0]], VIA_MAP, target[1])
-    mapped = any(name == endpoint.host for name, _ in connect_to)
+    mapped = bool(mapped_addresses(connect_to, endpoint.host))
     proxy = proxy_for(endpoint, mapped)
     if proxy:  # ``addresses`` are the proxy's: the dns rung resolved the proxy for this host
         name, port = proxy_address(proxy)
@@ -263,6 +271,25 @@ def _refused(endpoint: Endpoint, error: ssl.SSLError, seen: dict, bundle: str, s
     )
 
 
+_contexts: dict[tuple[str, int, int], ssl.SSLContext] = {}
+
+
+def _verifying_context(bundle: str) -> ssl.SSLContext:
+    """The client TLS context for ``bundle`` (TLS 1.2 at least, names checked), made once per version of
+    the file: loading a CA bundle costs about a millisecond, and a fleet probes thousands of hosts.
+    FileNotFoundError when the bundle does not exist."""
+    info = os.stat(bundle)
+    key = (bundle, info.st_mtime_ns, info.st_size)
+    context = _contexts.get(key)
+    if context is None:
+        context = ssl.create_default_context(cafile=bundle)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        if len(_contexts) > 32:
+            _contexts.clear()
+        _contexts[key] = context
+    return context
+
+
 def handshake(
     endpoint: Endpoint, way: Route, bundle: str, source: str, timeout: float = CONNECT_TIMEOUT_S
 ) -> TlsFacts:
@@ -271,8 +298,7 @@ def handshake(
     try:
         if way.proxy:
             tunnel(sock, endpoint, way.proxy)
-        context = ssl.create_default_context(cafile=bundle)
-        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context = _verifying_context(bundle)
         with context.wrap_socket(sock, server_hostname=endpoint.host) as tls:
             cert = tls.getpeercert() or {}
             version, cipher = tls.version() or "?", (tls.cipher() or ("?",))[0]

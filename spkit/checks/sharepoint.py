@@ -3,11 +3,17 @@ SharePoint token, and the admin center."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import AuthorizationError
+from ..models.results import StepStatus
 from ..services.sharepoint_rest import get_web
 from ..services.tokens import summarise_claims
 from .context import CheckContext
-from .rung import Warn, rung
+from .rung import Skip, Warn, rung
+
+# The claims rung's codes for a Graph token without roles: no admin consent (or none effective yet).
+NO_CONSENT_CODES = {"TOKEN_NO_ROLES", "CONSENT_NOT_EFFECTIVE"}
 
 
 @rung("address", "SharePoint address")
@@ -39,7 +45,13 @@ def sharepoint(context: CheckContext):
     site_url = site_url or current.sharepoint_url
     acquired = context.state["auth"].acquire(current.sharepoint_url, "SharePoint token")
     # A refusal is explained by the SharePoint token's own roles (SPO_SITE_NOT_GRANTED for Sites.Selected).
-    web = get_web(context.session, site_url, acquired.token)
+    try:
+        web = get_web(context.session, site_url, acquired.token)
+    except AuthorizationError as error:
+        reason = _explained_by_claims(context, acquired.claims, error)
+        if reason:
+            raise Skip(reason) from error
+        raise
     facts = {
         "site": site_url,
         "title": web.get("Title"),
@@ -47,6 +59,28 @@ def sharepoint(context: CheckContext):
         "token": summarise_claims(acquired.claims),
     }
     return f"{site_url}: '{web.get('Title')}'", facts, web
+
+
+def _explained_by_claims(
+    context: CheckContext, claims: dict[str, Any] | None, error: AuthorizationError
+) -> str:
+    """Why SharePoint's refusal is the cause the claims rung already gave, or "" when it is not.
+
+    With no admin consent, the SharePoint token carries no roles either, so SharePoint refuses it; a
+    diagnosis of its own (a missing SharePoint permission, a wrong audience) would send the user
+    elsewhere. A refusal that holds whatever the consent (a client secret's token) is still reported."""
+    if error.code == "SPO_SECRET_TOKEN_REFUSED" or not claims or claims.get("roles") or claims.get("scp"):
+        return ""
+    step = next((s for s in context.result.steps if s.step == "claims"), None)
+    if step is None or step.status is not StepStatus.FAILED or step.diagnosis is None:
+        return ""
+    if step.diagnosis.code not in NO_CONSENT_CODES:
+        return ""
+    answer = error.evidence.split(";", 1)[0]
+    return (
+        f"SharePoint refused the token ({answer}), which carries no application role either: the admin "
+        f"consent the claims rung found missing ({step.diagnosis.code}) is the cause"
+    )
 
 
 @rung("admin_center", "SharePoint admin center", needs=("sharepoint", "tls:admin"))

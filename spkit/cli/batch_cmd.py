@@ -118,7 +118,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     progress = BatchProgress(len(targets))
     try:
-        batch = run_batch(targets, args.out, options, progress, command=["spkit", *sys.argv[1:]])
+        batch = run_batch(
+            targets, args.out, options, progress, command=["spkit", *getattr(args, "argv", sys.argv[1:])]
+        )
     finally:
         progress.close()
     if batch.outcomes:

@@ -1,4 +1,4 @@
-"""``spkit``: entry point. Maps errors to the diagnosis line and the exit code (2 input, 1 check)."""
+"""``spkit``: entry point. Maps errors to the diagnosis line and the exit code (see ``EXIT_CODES``)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,14 @@ import traceback
 from collections.abc import Iterable, Sequence
 
 from ..errors import InputError, SpkitError
+
+# What spkit's exit status means, for scripts: a bug in spkit (3) is not a broken connection (1).
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+EXIT_CODES = (
+    "exit status: 0 ok, 1 a check failed, 2 bad input, 3 internal error (a bug in spkit: run again "
+    "with --debug and report it), 130 interrupted (Ctrl-C)"
+)
 
 # Every command, in the order `spkit --help` lists them: name → (module in spkit.cli, help line).
 # Only the module of the command being run is imported (its services, MSAL, the sandbox... cost a
@@ -65,7 +73,9 @@ def build_parser(commands: Iterable[str] | None = None) -> argparse.ArgumentPars
     wanted = set(COMMANDS) if commands is None else set(commands) & set(COMMANDS)
     modules = {COMMANDS[name][0] for name in wanted}
     parser = _Parser(
-        prog="spkit", description="Connect a service to SharePoint and prove the connection works."
+        prog="spkit",
+        description="Connect a service to SharePoint and prove the connection works.",
+        epilog=EXIT_CODES,
     )
     parser.add_argument("--version", action=_Version)
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
@@ -98,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = _command_in(argv)
         parser = build_parser([command] if command else [])
         args = parser.parse_args(argv)
+        args.argv = argv  # the command line as given, for records that name the command (batch's report)
         if not getattr(args, "handler", None):
             parser.print_help()
             return 2
@@ -111,11 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(stop, BrokenPipeError):
             return 0
         print("spkit: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as error:  # a bug: one line, with the way to get the traceback
         if debug:
             traceback.print_exc()
         print(f"spkit: internal error: {type(error).__name__}: {error}", file=sys.stderr)
         if not debug:
             print("  fix: run again with --debug for the traceback and report it", file=sys.stderr)
-        return 1
+        return EXIT_INTERNAL

@@ -1,4 +1,6 @@
-"""``spkit sites PARAMS.yaml``: stream the site collections a profile can see (table, CSV or JSON)."""
+"""``spkit sites PARAMS.yaml``: stream the site collections a profile can see (table, CSV, JSON or
+JSON Lines). Interrupted (Ctrl-C) or cut short by a failed page, the output still parses: what was
+listed is written as whole records, the JSON array closed, JSON Lines only complete lines."""
 
 from __future__ import annotations
 
@@ -19,7 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "profile", type=Path, metavar="PARAMS.yaml", help="connection profile (parameters file)"
     )
-    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    parser.add_argument(
+        "--format",
+        choices=("table", "csv", "json", "jsonl"),
+        default="table",
+        help="jsonl: one JSON object per line (a stream a reader can follow, never a half record)",
+    )
     parser.add_argument("--include-onedrive", action="store_true", help="also list OneDrive personal sites")
     parser.set_defaults(handler=run)
 
@@ -58,20 +65,27 @@ def _csv(rows: Iterable, write: Callable[[str], object]) -> int:
     return count
 
 
-def _json(rows: Iterable, write: Callable[[str], object]) -> int:
-    def line(site) -> str:
-        item = {
+def _record(site) -> str:
+    return json.dumps(
+        {
             "title": site.title,
             "url": site.url,
             "is_personal": site.is_personal,
             "created": site.created,
             "id": site.id,
         }
-        return "\n  " + json.dumps(item)
+    )
 
-    count = _chunked((line(site) for site in rows), write, first="[", separator=",")
-    write("\n]\n")
-    return count
+
+def _json(rows: Iterable, write: Callable[[str], object]) -> int:
+    try:
+        return _chunked(("\n  " + _record(site) for site in rows), write, first="[", separator=",")
+    finally:  # closed even when interrupted or a later page fails: stdout stays one valid JSON array
+        write("\n]\n")
+
+
+def _jsonl(rows: Iterable, write: Callable[[str], object]) -> int:
+    return _chunked((_record(site) + "\n" for site in rows), write)
 
 
 def _table(rows: Iterable, write: Callable[[str], object]) -> int:
@@ -100,4 +114,4 @@ def _chunked(
     return count
 
 
-FORMATS = {"csv": _csv, "json": _json, "table": _table}
+FORMATS = {"csv": _csv, "json": _json, "jsonl": _jsonl, "table": _table}

@@ -17,8 +17,42 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util import connection as urllib3_connection
 
 
-def parse_connect_to(mapping: Mapping[str, str]) -> dict[tuple[str, int], tuple[str, int]]:
-    """``{"host:443": "127.0.0.1:8443"}`` → ``{("host", 443): ("127.0.0.1", 8443)}``; ValueError if malformed."""
+class ConnectToMap(dict):
+    """A parsed connect-to map, ``{(host, port): (address, port)}``, read-only, that also answers by host
+    name alone (``targets``: the addresses a resolver would give) without a scan of every entry."""
+
+    def __init__(self, entries=()) -> None:
+        super().__init__(entries)
+        by_host: dict[str, set[str]] = {}
+        for (host, _), (address, _) in self.items():
+            by_host.setdefault(host, set()).add(address)
+        self._by_host = {host: tuple(sorted(addresses)) for host, addresses in by_host.items()}
+
+    def targets(self, host: str) -> tuple[str, ...]:
+        """The mapped addresses of ``host`` (on any port), sorted; empty when the map does not name it."""
+        return self._by_host.get(host, ())
+
+    def _read_only(self, *args, **kwargs):
+        raise TypeError("a parsed connect-to map is shared: copy it (dict(...)) to change it")
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = __ior__ = _read_only  # type: ignore[assignment]
+
+    def __reduce__(self):
+        return (ConnectToMap, (dict(self),))
+
+
+# The last map parsed, by the identity of its source: a sandbox card (read once, see models.card) has one
+# map of four hosts per tenant, which every connection of a fleet would otherwise parse again.
+_last: tuple[Mapping[str, str], int, ConnectToMap] | None = None
+
+
+def parse_connect_to(mapping: Mapping[str, str]) -> ConnectToMap:
+    """``{"host:443": "127.0.0.1:8443"}`` → ``{("host", 443): ("127.0.0.1", 8443)}`` (read-only);
+    ValueError if malformed."""
+    global _last
+    last = _last
+    if last is not None and last[0] is mapping and last[1] == len(mapping):
+        return last[2]
     parsed: dict[tuple[str, int], tuple[str, int]] = {}
     for source, target in mapping.items():
         s_host, _, s_port = source.rpartition(":")
@@ -26,7 +60,9 @@ def parse_connect_to(mapping: Mapping[str, str]) -> dict[tuple[str, int], tuple[
         if not (s_host and s_port.isdigit() and t_host and t_port.isdigit()):
             raise ValueError(f"connect-to entry {source!r}: {target!r} is not 'host:port': 'address:port'")
         parsed[(s_host.lower(), int(s_port))] = (t_host.strip("[]"), int(t_port))
-    return parsed
+    result = ConnectToMap(parsed)
+    _last = (mapping, len(mapping), result)
+    return result
 
 
 def _mapped_new_conn(self) -> socket.socket:

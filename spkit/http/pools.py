@@ -39,7 +39,19 @@ class SharedPools:
     def __init__(self, pool_maxsize: int = 10) -> None:
         self.pool_maxsize = max(pool_maxsize, 1)
         self._adapters: dict[tuple, SharedAdapter] = {}
+        # by id: a card's map (hundreds of hosts), sorted once rather than for every session
+        self._map_keys: dict[int, tuple[Mapping[str, str], int, tuple]] = {}
         self._lock = threading.Lock()
+
+    def _map_key(self, connect_to: Mapping[str, str] | None) -> tuple:
+        if not connect_to:
+            return ()
+        known = self._map_keys.get(id(connect_to))
+        if known is not None and known[0] is connect_to and known[1] == len(connect_to):
+            return known[2]
+        key = tuple(sorted(connect_to.items()))
+        self._map_keys[id(connect_to)] = (connect_to, len(connect_to), key)
+        return key
 
     def adapter(
         self,
@@ -49,8 +61,8 @@ class SharedPools:
         max_retries,
         retries_key: int,
     ) -> SharedAdapter:
-        key = (str(ca_bundle) if ca_bundle else None, tuple(sorted((connect_to or {}).items())), retries_key)
         with self._lock:
+            key = (str(ca_bundle) if ca_bundle else None, self._map_key(connect_to), retries_key)
             adapter = self._adapters.get(key)
             if adapter is None:
                 adapter = SharedAdapter(

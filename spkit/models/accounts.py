@@ -21,7 +21,8 @@ class WindowsAccount:
 
 
 def parse_account(text: str) -> WindowsAccount:
-    """Validate a logon name (PROTOCOLS.md: UPN ≤ 1024 chars; sAMAccountName ≤ 20, no ``"/\\[]:;|=,+*?<>``)."""
+    """Validate a logon name (docs/protocols.md#logon-names: UPN ≤ 1024 chars; sAMAccountName ≤ 20, no
+    ``"/\\[]:;|=,+*?<>``)."""
     value = (text or "").strip()
     if not value:
         raise InputError(

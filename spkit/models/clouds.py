@@ -1,6 +1,6 @@
 """Microsoft clouds and their endpoints, so no other module hard-codes ``login.microsoftonline.com``.
 
-Endpoints follow PROTOCOLS.md's national clouds table. The sandbox is one more cloud, built from the
+Endpoints follow docs/protocols.md#national-clouds. The sandbox is one more cloud, built from the
 sandbox card, so that every code path runs unchanged against it.
 """
 
@@ -165,7 +165,7 @@ GERMANY = Cloud(
 CLOUDS: dict[str, Cloud] = {c.name: c for c in (GLOBAL, USGOV_HIGH, USGOV_DOD, CHINA, GERMANY)}
 
 # Spellings people use, after lower-casing and turning "_" and " " into "-".
-# "gcc" (GCC moderate) uses the global endpoints (PROTOCOLS.md), so it is an alias of global.
+# "gcc" (GCC moderate) uses the global endpoints (docs/protocols.md#gcc-moderate): an alias of global.
 ALIASES: dict[str, str] = {
     "public": "global",
     "commercial": "global",

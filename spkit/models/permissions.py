@@ -1,4 +1,4 @@
-"""Permissions spkit asks for, by name and GUID, as Entra lists them (PROTOCOLS.md).
+"""Permissions spkit asks for, by name and GUID, as Entra lists them (docs/protocols.md#permission-ids).
 
 A registration preview shows these exact names and GUIDs before anything is created.
 """

@@ -4,8 +4,13 @@ The CA is made once per state directory and reused, so a client that trusts ``ca
 the sandbox across restarts; the server certificate is made anew at each start for the current hosts.
 
 For the scenario's TLS faults a host can get a certificate of its own (served by SNI): ``expired`` (by the
-sandbox CA, validity over), ``wrong_name`` (by the sandbox CA, for other names) or ``unknown_ca`` (valid,
-for the host, but by a second CA, ``untrusted-ca.pem``, which is in no bundle the card names).
+sandbox CA, validity over), ``not_yet_valid`` (by the sandbox CA, validity starting tomorrow),
+``wrong_name`` (by the sandbox CA, for other names) or ``unknown_ca`` (valid, for the host, but by a second
+CA, ``untrusted-ca.pem``, which is in no bundle the card names).
+
+A farm behind a TLS-offloading load balancer (``tls_offload: true``) has a certificate of its own that no
+client is served (``backend_certificate_der``): the one its IIS binding holds, which Extended Protection
+checks the channel binding against.
 """
 
 from __future__ import annotations
@@ -134,7 +139,7 @@ def issue_server_certificate(
 
 
 # The scenario's server certificate faults (faults.server_certificates[].certificate).
-CERTIFICATE_FAULTS = ("expired", "wrong_name", "unknown_ca")
+CERTIFICATE_FAULTS = ("expired", "not_yet_valid", "wrong_name", "unknown_ca")
 
 
 def issue_fault_certificate(
@@ -142,7 +147,8 @@ def issue_fault_certificate(
 ) -> tuple[Path, Path, Authority]:
     """The certificate ``host`` serves for fault ``kind``; returns (cert, key, issuing CA).
 
-    ``expired``: issued 400 days ago, expired 10 days ago. ``wrong_name``: valid, for ``names`` only (the
+    ``expired``: issued 400 days ago, expired 10 days ago. ``not_yet_valid``: valid from tomorrow (a day
+    ahead, beyond any clock tolerance), for a year. ``wrong_name``: valid, for ``names`` only (the
     names a misconfigured server presents), never ``host``. ``unknown_ca``: valid for ``host``, by the
     state directory's second CA, which no card bundle holds."""
     out = state_dir / "fault-certificates"
@@ -160,6 +166,17 @@ def issue_fault_certificate(
             loopback=False,
         )
         return cert, key, ca
+    if kind == "not_yet_valid":
+        cert, key = issue_server_certificate(
+            ca,
+            [host],
+            out,
+            stem=stem,
+            not_before=now + timedelta(days=1),
+            not_after=now + timedelta(days=366),
+            loopback=False,
+        )
+        return cert, key, ca
     if kind == "wrong_name":
         cert, key = issue_server_certificate(ca, names, out, stem=stem, loopback=False)
         return cert, key, ca
@@ -168,3 +185,25 @@ def issue_fault_certificate(
         cert, key = issue_server_certificate(other, [host], out, stem=stem, loopback=False)
         return cert, key, other
     raise ValueError(kind)
+
+
+def backend_certificate_der(host: str) -> bytes:
+    """The certificate of a farm's own IIS binding behind a TLS-offloading load balancer: self-signed for
+    ``host`` (as internal bindings often are), made in memory, never served to a client (the balancer serves
+    its own); only Extended Protection's channel binding check reads it (DER)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=397))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.DER)

@@ -43,7 +43,9 @@ def _app_entry(app: App, tenant: Tenant, state_dir: Path) -> dict[str, Any]:
         "secret_expired": bool(app.secrets) and all(s.expired(now) for s in app.secrets),
         "certificate": cert,
         "granted": list(app.granted),
-        "service_principal": "present" if app.service_principal_id else "deleted",
+        "service_principal": (
+            ("present" if app.sign_in_enabled else "disabled") if app.service_principal_id else "deleted"
+        ),
         "service_principal_id": app.service_principal_id,
         "conditional_access": "block" if app.blocked_by_conditional_access else "allow",
         # When the consented permissions show in tokens (ISO 8601), for a consent still propagating.
@@ -128,13 +130,17 @@ def _farm_entry(farm: Farm) -> dict[str, Any]:
         "version": farm.version,
         "build": farm.build,
         "team_services_version": farm.team_services_version,
-        "authentication": farm.authentication_schemes,  # ["Negotiate", "NTLM"], ["Negotiate"] or ["Basic"]
+        # What the web application offers: ["Negotiate", "NTLM"], ["Negotiate"], ["Basic"] or [] (forms only,
+        # no WWW-Authenticate; Central Administration then offers Negotiate and NTLM).
+        "authentication": [] if farm.authentication == "forms" else farm.authentication_schemes,
         # The default zone's URL the farm writes into its answers when its alternate access mappings miss
         # the URL clients use (null: they match).
         "alternate_access_mapping": farm.alternate_access_mapping,
         # Other ports of the host: IIS's default site (not_sharepoint) or closed (connection refused).
         "other_ports": [{"port": port, "answer": answer} for port, answer in farm.other_ports],
         "extended_protection": farm.extended_protection,  # off | required
+        "search": "crawled" if farm.search_crawled else "not_crawled",
+        "tls_offload": farm.tls_offload,  # a load balancer terminates TLS in front of the web application
         "site_count": len(farm.sites),
         "personal_site_count": farm.sites.personal_count,
         "users": [_farm_user_entry(farm, u) for u in farm.users.values()],

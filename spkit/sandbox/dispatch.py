@@ -8,7 +8,7 @@ from email.utils import formatdate
 
 from .http import Request, Response, Route
 from .service import Service
-from .state import SandboxState
+from .state import SandboxState, ScenarioServerError
 
 log = logging.getLogger("spkit.sandbox")
 
@@ -50,6 +50,9 @@ class Dispatcher:
                 retry_after = faults.throttle(request.host, request.path, by_rate=service.throttleable)
                 if retry_after is not None:
                     return service.throttled(request, retry_after)
+                status = faults.server_error(request.host, request.path)
+                if status is not None:
+                    return server_error(service, request, status)
             wrong_method = False
             for route in self._routes[service.name]:
                 match = route.pattern.fullmatch(request.path)
@@ -62,6 +65,14 @@ class Dispatcher:
         except Exception as exc:  # a sandbox bug must still answer in the service's shape, and be logged
             log.exception("unhandled error in %s for %s %s", service.name, request.method, request.path)
             return service.internal_error(request, exc)
+
+
+def server_error(service: Service, request: Request, status: int) -> Response:
+    """A ``server_errors`` fault's answer: the service's own internal error, with the fault's status (500,
+    or 502 as its front end answers for a back end that failed). [unsure] the body of Microsoft's 502s."""
+    response = service.internal_error(request, ScenarioServerError(f"scenario fault: HTTP {status}"))
+    response.status = status
+    return response
 
 
 def _on_premises(service: Service) -> bool:

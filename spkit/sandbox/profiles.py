@@ -55,6 +55,8 @@ def app_failure(app: dict[str, Any]) -> tuple[str, str]:
     set it up; ("", "") for a healthy one. The certificate is the credential when the app has one."""
     if app.get("service_principal") == "deleted":
         return "its service principal is deleted", "AUTH_SP_MISSING"
+    if app.get("service_principal") == "disabled":
+        return "its service principal is disabled for sign-in", "AUTH_APP_DISABLED"
     if app.get("conditional_access") == "block":
         return "a Conditional Access policy blocks the app", "AUTH_CONDITIONAL_ACCESS"
     cert = app.get("certificate")
@@ -101,7 +103,13 @@ def _certificate_file_failure(pem: str) -> tuple[str, str] | None:
 
 def farm_user_failure(farm: dict[str, Any], user: dict[str, Any]) -> tuple[str, str]:
     """(why, first diagnosis code) for a farm account meant to fail; ("", "") when it is expected to pass."""
-    offered = farm.get("authentication") or ["Negotiate", "NTLM"]
+    offered = farm.get("authentication")
+    offered = ["Negotiate", "NTLM"] if offered is None else offered
+    if not offered:  # forms sign-in only: no WWW-Authenticate at all
+        return (
+            "the web application signs in with forms only, not Windows authentication",
+            "ONPREM_AUTH_UNSUPPORTED",
+        )
     if "NTLM" not in offered:
         code = "ONPREM_BASIC_ONLY" if offered == ["Basic"] else "ONPREM_KERBEROS_ONLY"
         return f"the farm offers {' and '.join(offered)}, not NTLM", code

@@ -228,11 +228,17 @@ def start_in_thread(options: SandboxOptions) -> RunningSandbox:
 def read_card(state_dir: Path) -> dict[str, Any] | None:
     path = state_dir / CARD_NAME
     try:
-        return json.loads(path.read_text("utf-8"))
+        card = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
         raise SandboxError(f"the sandbox card {path} cannot be read: {exc}", code="SANDBOX_CARD") from exc
+    if not isinstance(card, dict):
+        raise SandboxError(
+            f"the sandbox card {path} cannot be read: it holds a JSON {type(card).__name__}, not an object",
+            code="SANDBOX_CARD",
+        )
+    return card
 
 
 def pid_alive(pid: int) -> bool:
@@ -339,20 +345,61 @@ def _log_to_state_dir(state_dir: Path) -> None:
     root.setLevel(logging.INFO)
 
 
+def child_python() -> list[str]:
+    """The interpreter for a child that runs spkit, without the caller's directory on ``sys.path``.
+
+    ``-P`` (not ``-I``): the child keeps the parent's own ``sys.path`` otherwise — a ``pip install
+    --user`` (user site-packages) and ``PYTHONPATH`` still work — but ``python -m`` no longer puts the
+    working directory first, where a ``secrets.py`` or ``json.py`` would shadow the module spkit imports.
+    """
+    return [sys.executable, "-P"]
+
+
+def child_env() -> dict[str, str]:
+    """The environment for ``child_python()``: the parent's, plus spkit's own source root on
+    ``PYTHONPATH`` when spkit was found only because it lies in the working directory (run from its
+    source tree without an install); without it, such a child could not import spkit."""
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[2])
+    if not _importable_without_cwd("spkit"):
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    return env
+
+
+def _importable_without_cwd(name: str) -> bool:
+    import importlib.machinery
+
+    cwd = os.path.realpath(os.getcwd())
+    path = [p for p in sys.path if p and os.path.realpath(p) != cwd]
+    for finder in sys.meta_path:
+        try:
+            if finder is importlib.machinery.PathFinder:
+                spec = importlib.machinery.PathFinder.find_spec(name, path)
+            else:
+                find = getattr(finder, "find_spec", None)
+                spec = find(name, None) if find else None
+        except Exception:  # a third-party finder that fails: it does not find spkit
+            spec = None
+        if spec is not None:
+            return True
+    return False
+
+
 def start_detached(options: SandboxOptions, timeout_s: float = 60.0) -> dict[str, Any]:
     """Start a sandbox process in its own session and return its card once it answers."""
     options.validate()
     with_tenants(load_scenario(options.scenario), options.tenants)  # reported here, not by a dead child
     _refuse_if_running(options.state_dir)
     options.state_dir.mkdir(parents=True, exist_ok=True)
+    state_dir = options.state_dir.resolve()  # the child runs in "/": no path may be relative
     args = [
-        sys.executable,
+        *child_python(),
         "-m",
         "spkit",
         "sandbox",
         "start",
         "--state",
-        str(options.state_dir),
+        str(state_dir),
         "--port",
         str(options.port),
         "--throttle",
@@ -375,6 +422,8 @@ def start_detached(options: SandboxOptions, timeout_s: float = 60.0) -> dict[str
     out = open(options.state_dir / "sandbox.out", "ab")  # noqa: SIM115 - handed to the child
     proc = subprocess.Popen(
         args,
+        cwd="/",  # never the caller's directory: nothing lying there is imported or written to
+        env=child_env(),
         stdin=subprocess.DEVNULL,
         stdout=out,
         stderr=subprocess.STDOUT,

@@ -81,8 +81,13 @@ _KNOWN_FARM_KEYS = {
     "authentication",
     "alternate_access_mapping",
     "other_ports",
+    "tls_offload",
+    "search",
 }
-_FARM_AUTHENTICATION = ("ntlm", "kerberos", "basic")
+_FARM_AUTHENTICATION = ("ntlm", "kerberos", "basic", "forms")  # forms: the web application only
+# search: crawled (the index holds every site collection) or not_crawled (a Search Service Application
+# that never crawled the web application: every query answers no rows).
+_FARM_SEARCH = ("crawled", "not_crawled")
 _OTHER_PORT_ANSWERS = ("not_sharepoint", "closed")
 _AAM = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?/?")
 _KNOWN_FARM_USER_KEYS = {
@@ -221,8 +226,8 @@ def _check_tenant(tenant: Any) -> None:
                 f"app {app_name}: 'certificate' is true, false, valid, key_expired, expired, not_yet_valid "
                 "or small_key"
             )
-        if app.get("service_principal", "present") not in ("present", "deleted"):
-            raise _bad(f"app {app_name}: 'service_principal' is present or deleted")
+        if app.get("service_principal", "present") not in ("present", "deleted", "disabled"):
+            raise _bad(f"app {app_name}: 'service_principal' is present, deleted or disabled")
         if app.get("conditional_access", "allow") not in ("allow", "block"):
             raise _bad(f"app {app_name}: 'conditional_access' is allow or block")
         delay = app.get("consent_delay_s")
@@ -300,10 +305,15 @@ def _check_farm(farm: Any) -> None:
         and scheme == "http"
     ):
         raise _bad(f"farm {name}: Extended Protection binds to the TLS channel: it needs scheme https")
+    if not isinstance(farm.get("tls_offload", False), bool):
+        raise _bad(f"farm {name}: 'tls_offload' is true or false")
+    if farm.get("tls_offload") and scheme == "http":
+        raise _bad(f"farm {name}: 'tls_offload' (a load balancer terminating TLS) needs scheme https")
     _check_int(farm, "central_admin_port", 1, 65535, f"farm {name}")
     if farm.get("central_admin_port") in (80, 443):
         raise _bad(f"farm {name}: 'central_admin_port' must differ from the web application's port")
     _farm_choice(farm, "authentication", "ntlm", _FARM_AUTHENTICATION)
+    _farm_choice(farm, "search", "crawled", _FARM_SEARCH)
     aam = farm.get("alternate_access_mapping")
     if aam is not None and (not isinstance(aam, str) or not _AAM.fullmatch(aam)):
         raise _bad(
@@ -455,6 +465,7 @@ def build_state(
     faults = scenario_faults(scenario)
     state.faults.clock_skew_s = faults.clock_skew_s
     state.faults.throttle_rules = faults.throttle_rules()
+    state.faults.server_error_rules = faults.server_error_rules()
     now = datetime.now(UTC)
     for spec in scenario["tenants"]:
         state.add_tenant(_build_tenant(spec, state, vault, now, sites))
@@ -515,6 +526,8 @@ def _build_farm(spec: dict[str, Any], vault: CredentialVault) -> Farm:
         authentication=_farm_choice(spec, "authentication", "ntlm", _FARM_AUTHENTICATION),
         alternate_access_mapping=spec.get("alternate_access_mapping"),
         other_ports=[(int(p["port"]), p["answer"]) for p in spec.get("other_ports") or []],
+        tls_offload=bool(spec.get("tls_offload", False)),
+        search_crawled=_farm_choice(spec, "search", "crawled", _FARM_SEARCH) == "crawled",
     )
 
 
@@ -584,7 +597,9 @@ def _build_tenant(
         if a.get("service_principal") == "deleted":
             # Deleting a service principal deletes its app role assignments with it.
             app.service_principal_id, app.granted = None, []
-        elif a.get("consent_delay_s"):
+        elif a.get("service_principal") == "disabled":
+            app.sign_in_enabled = False  # "Enabled for users to sign-in: No": its consents stay
+        if a.get("service_principal") != "deleted" and a.get("consent_delay_s"):
             ready = now + timedelta(seconds=float(a["consent_delay_s"]))
             app.granted_at = {permission: ready for permission in app.granted}
             app.consented_at = {permission: now for permission in app.granted}

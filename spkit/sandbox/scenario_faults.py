@@ -8,7 +8,7 @@ Faults of one principal live with it (a tenant's ``cloud``, an app's ``service_p
       consent_delay_s: 3            # like --consent-delay (the option wins when given)
       server_certificates:          # a certificate of its own for some hosts (SNI), on every port of the host
         - hosts: [contoso.sharepoint.localhost]
-          certificate: expired      # expired | wrong_name | unknown_ca
+          certificate: expired      # expired | not_yet_valid | wrong_name | unknown_ca
           names: [sp01.contoso.local]   # wrong_name only: the names it carries (default: not-<host>)
       closed_ports: [graph.localhost, "sharepoint.fabrikam.localhost:2016"]   # host[:port], port 443
       throttle:                     # answer a route as throttled (429, a farm 503), with Retry-After
@@ -16,6 +16,15 @@ Faults of one principal live with it (a tenant's ``cloud``, an app's ``service_p
           path: "/v1.0/sites/.*"    # a regex the path must match whole (case-insensitive); default: any
           count: 10                 # consecutive answers, then served again; default: every request
           retry_after_s: 1
+      server_errors:                # answer a route with an unexpected server error, in the service's shape
+        - host: graph.localhost
+          path: "/v1.0/sites/root"  # a regex the path must match whole (case-insensitive); default: any
+          status: 500               # 500 (the service's internal error) or 502 (its front end's bad gateway)
+          count: 3                  # consecutive answers, then served again; default: every request
+
+A farm answers its server errors after IIS authentication (as SharePoint's own 500s come), the online
+services before authenticating (their front ends answer them). 500 and 502 are not retried by spkit (nor
+by Microsoft's SDKs: they retry 429, 503 and 504), so one answer is the diagnosis.
 
 Every problem is a ``SandboxInputError`` found when the scenario is loaded, before anything starts.
 """
@@ -28,11 +37,20 @@ from typing import Any
 
 from ..errors import SandboxInputError
 from .ca import CERTIFICATE_FAULTS
-from .state import ThrottleRule
+from .state import ServerErrorRule, ThrottleRule
 
-KNOWN_KEYS = {"clock_skew_s", "consent_delay_s", "server_certificates", "closed_ports", "throttle"}
+KNOWN_KEYS = {
+    "clock_skew_s",
+    "consent_delay_s",
+    "server_certificates",
+    "closed_ports",
+    "throttle",
+    "server_errors",
+}
 _CERT_KEYS = {"host", "hosts", "certificate", "names"}
 _THROTTLE_KEYS = {"host", "path", "count", "retry_after_s"}
+_SERVER_ERROR_KEYS = {"host", "path", "status", "count"}
+SERVER_ERROR_STATUSES = (500, 502)
 MAX_CLOCK_SKEW_S = 10 * 365 * 86400
 _DNS = re.compile(
     r"(?=.{1,253}$)(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
@@ -46,7 +64,7 @@ def _bad(problem: str) -> SandboxInputError:
 @dataclass(frozen=True)
 class CertificateFault:
     host: str
-    certificate: str  # expired | wrong_name | unknown_ca
+    certificate: str  # expired | not_yet_valid | wrong_name | unknown_ca
     names: tuple[str, ...] = ()
 
 
@@ -59,10 +77,15 @@ class ScenarioFaults:
     certificates: list[CertificateFault] = field(default_factory=list)
     closed_ports: list[str] = field(default_factory=list)
     throttle: list[dict[str, Any]] = field(default_factory=list)
+    server_errors: list[dict[str, Any]] = field(default_factory=list)
 
     def throttle_rules(self) -> list[ThrottleRule]:
         """Fresh rules (their counts start at zero) for one sandbox run."""
         return [ThrottleRule(**rule) for rule in self.throttle]
+
+    def server_error_rules(self) -> list[ServerErrorRule]:
+        """Fresh rules (their counts start at zero) for one sandbox run."""
+        return [ServerErrorRule(**rule) for rule in self.server_errors]
 
 
 def parse_faults(value: Any, hosts: dict[str, set[int]]) -> ScenarioFaults:
@@ -84,6 +107,8 @@ def parse_faults(value: Any, hosts: dict[str, set[int]]) -> ScenarioFaults:
         faults.closed_ports.append(_closed_port(entry, hosts))
     for entry in _list(value, "throttle"):
         faults.throttle.append(_throttle(entry, hosts))
+    for entry in _list(value, "server_errors"):
+        faults.server_errors.append(_server_error(entry, hosts))
     return faults
 
 
@@ -178,4 +203,35 @@ def _throttle(entry: Any, hosts: dict[str, set[int]]) -> dict[str, Any]:
     if isinstance(retry, bool) or not isinstance(retry, int) or not 0 <= retry <= 3600:
         raise _bad(f"throttle: 'retry_after_s' is a whole number of seconds from 0 to 3,600, not {retry!r}")
     rule["retry_after_s"] = retry
+    return rule
+
+
+def _path(entry: dict, what: str) -> str:
+    path = entry.get("path", ".*")
+    if not isinstance(path, str):
+        raise _bad(f"{what}: 'path' is a regular expression (a string), not {path!r}")
+    try:
+        re.compile(path)
+    except re.error as exc:
+        raise _bad(f"{what}: 'path' {path!r} is not a regular expression: {exc}") from exc
+    return path
+
+
+def _server_error(entry: Any, hosts: dict[str, set[int]]) -> dict[str, Any]:
+    if not isinstance(entry, dict) or set(entry) - _SERVER_ERROR_KEYS:
+        raise _bad(f"each server_errors entry is a mapping of {sorted(_SERVER_ERROR_KEYS)}")
+    rule: dict[str, Any] = {"host": _host(entry.get("host"), hosts, "server_errors")}
+    rule["path"] = _path(entry, "server_errors")
+    status = entry.get("status", 500)
+    if isinstance(status, bool) or status not in SERVER_ERROR_STATUSES:
+        raise _bad(
+            f"server_errors: 'status' is 500 or 502, not {status!r} (503 and 429 are throttling: 'throttle')"
+        )
+    rule["status"] = status
+    count = entry.get("count")
+    if count is not None and (
+        isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1_000_000
+    ):
+        raise _bad(f"server_errors: 'count' is a whole number from 1 to 1,000,000, not {count!r}")
+    rule["count"] = count
     return rule

@@ -121,6 +121,9 @@ class App:
     owner_ids: list[str] = field(default_factory=list)
     # A Conditional Access policy for workload identities blocks this app's tokens (AADSTS53003).
     blocked_by_conditional_access: bool = False
+    # The service principal's accountEnabled ("Enabled for users to sign-in: No"): Entra issues no token
+    # for the app in this tenant (AADSTS7000112).
+    sign_in_enabled: bool = True
 
     def roles_for(self, resource: str, now: datetime | None = None) -> list[str]:
         """Role names consented for one resource ("Graph" or "SharePoint") that are in effect at ``now``."""
@@ -418,6 +421,32 @@ class ThrottleRule:
         return host == self.host and self.pattern.fullmatch(path) is not None
 
 
+class ScenarioServerError(Exception):
+    """What a ``server_errors`` fault hands a service's ``internal_error`` (its name is the answer's
+    ``x-sandbox-error`` header, the sandbox's own, so a reader tells a fault from a sandbox bug)."""
+
+
+@dataclass
+class ServerErrorRule:
+    """Answer ``count`` consecutive requests to ``host`` whose path full-matches ``path`` with an unexpected
+    server error (``status`` 500 or 502, in the service's own error shape; every one when ``count`` is
+    None), as a service having a bad moment does; then serve again."""
+
+    host: str
+    path: str = ".*"
+    status: int = 500
+    count: int | None = None
+    answered: int = 0
+
+    def __post_init__(self) -> None:
+        import re
+
+        self.pattern = re.compile(self.path, re.I)
+
+    def matches(self, host: str, path: str) -> bool:
+        return host == self.host and self.pattern.fullmatch(path) is not None
+
+
 @dataclass
 class Faults:
     """Knobs that make the sandbox misbehave on purpose, for tests and benchmarks."""
@@ -429,6 +458,7 @@ class Faults:
     # login/Graph/SharePoint Online follow it (a client whose own clock is off sees exactly this).
     clock_skew_s: float = 0.0
     throttle_rules: list[ThrottleRule] = field(default_factory=list)
+    server_error_rules: list[ServerErrorRule] = field(default_factory=list)
     _credit: float = field(default=0.0, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -447,6 +477,15 @@ class Faults:
                 if self._credit >= 1.0:
                     self._credit -= 1.0
                     return self.retry_after_s
+        return None
+
+    def server_error(self, host: str, path: str) -> int | None:
+        """The status (500 or 502) if this request is to be answered with a server error, else None."""
+        with self._lock:
+            for rule in self.server_error_rules:
+                if rule.matches(host, path) and (rule.count is None or rule.answered < rule.count):
+                    rule.answered += 1
+                    return rule.status
         return None
 
 
@@ -716,13 +755,19 @@ class Farm:
     sites: FarmSiteCatalog
     server_name: str = "SP01"
     # IIS Windows authentication: "ntlm" (Negotiate and NTLM, the default), "kerberos" (Negotiate only,
-    # NTLM refused) or "basic" (Basic only).
+    # NTLM refused), "basic" (Basic only) or "forms" (the web application's zone signs in with forms only,
+    # no WWW-Authenticate: farm/forms.py; Central Administration keeps Windows authentication).
     authentication: str = "ntlm"
     # The default zone's public URL when the alternate access mappings do not list the URL clients use: the
     # farm then renders its URLs (web Url, search Path, ...) with this origin. None: the requested URL.
     alternate_access_mapping: str | None = None
     # Other ports of the host: (port, "not_sharepoint" (IIS's welcome site) | "closed").
     other_ports: list[tuple[int, str]] = field(default_factory=list)
+    # A load balancer terminates TLS in front of the web application (not Central Administration): clients
+    # get its certificate, the farm checks Extended Protection's channel binding against its own.
+    tls_offload: bool = False
+    # Whether the Search Service Application has crawled the web application; not: search finds nothing.
+    search_crawled: bool = True
 
     @property
     def url(self) -> str:

@@ -11,6 +11,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import msal
 import requests
@@ -19,8 +20,8 @@ from ..errors import AuthenticationError, InputError
 from ..http.session import SpkitSession
 from ..models.certificates import check_usable, load_certificate
 from ..models.clouds import Cloud
-from .aadsts import ClientFacts, auth_error, secret_shape
-from .http_errors import network_error
+from .aadsts import ClientFacts, auth_error, first_line, secret_shape
+from .http_errors import body_size, network_error, request_too_large
 from .tokens import decode_claims
 
 
@@ -229,6 +230,7 @@ class AppAuthenticator:
             """The token endpoint's Date and when it arrived here: a clock-skew diagnosis compares them."""
             if response.request is not None and response.request.method == "POST":
                 answered.update(date=response.headers.get("Date"), at=time.time())
+                answered.update(status=response.status_code, size=body_size(response.request))
 
         self.session.hooks["response"].append(remember)
         try:
@@ -249,6 +251,9 @@ class AppAuthenticator:
             ) from exc
         finally:
             self.session.hooks["response"].remove(remember)
+        if "access_token" not in result and answered.get("status") == 413:  # refused for its size
+            host = urlsplit(self.cloud.authority_host).netloc
+            raise request_too_large(host, what, answered["size"], f"HTTP 413: {first_line(result)}")
         if "access_token" not in result:
             facts = ClientFacts(
                 secret_shape=self.credential.secret_shape,

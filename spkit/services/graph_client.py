@@ -103,10 +103,11 @@ def graph_error(response: requests.Response, what: str, *, roles: list[str] | No
             evidence=throttle_evidence(response, f"{code}: {message}".strip(": ")),
             fix="run again later or outside business hours; spkit honours Retry-After",
         )
+    request_id = response.headers.get("request-id")  # what Microsoft support asks for
     return ServiceError(
         f"{what}: Graph answered HTTP {status}",
         code="GRAPH_ERROR",
-        evidence=evidence,
+        evidence=f"{evidence}; request-id: {request_id}" if request_id else evidence,
         fix="see the evidence; retry if the error is transient",
     )
 

@@ -40,8 +40,33 @@ UNTRUSTED_CODES = frozenset(
 )
 
 
+# No request of spkit's is this large (a token request is a few kB): a server that cuts such a request
+# short, or answers 413, refused its size — a diagnosis of its own, not a TLS or network fault.
+LARGE_BODY = 1024 * 1024
+
+
 def _host(url: str) -> str:
     return urlsplit(url).netloc or url
+
+
+def body_size(request: Any) -> int:
+    """The size of a prepared request's body (0 when none, or streamed)."""
+    body = getattr(request, "body", None)
+    if isinstance(body, str):
+        return len(body.encode("utf-8", "replace"))
+    return len(body) if isinstance(body, bytes | bytearray) else 0
+
+
+def request_too_large(host: str, what: str, size: int, answer: str) -> ServiceError:
+    """The request was refused for its size: a value in it (a secret, a certificate) is far too big."""
+    sent = f"{size / 1_000_000:.1f} MB sent" if size else "the size of the request"
+    return ServiceError(
+        f"{what}: {host} refused the request as too large ({sent})",
+        code="REQUEST_TOO_LARGE",
+        evidence=f"{host}: {answer}; request body {size:,} bytes"[:300],
+        fix="a value the profile points at is far larger than it can be (a client secret is about 40 "
+        "characters, a certificate a few kB): check the file or variable its reference names",
+    )
 
 
 def exception_chain(exc: BaseException) -> Iterator[BaseException]:
@@ -139,6 +164,11 @@ def network_error(
     """The rung of the ladder that broke (name, TCP, TLS, proxy, time), from the exceptions requests raised."""
     host = _host(url)
     text = str(exc)[:300]
+    size = body_size(getattr(exc, "request", None))
+    if size >= LARGE_BODY and _cut_short(exc):
+        inner = _first(exc, (ssl.SSLError, ConnectionError)) or exc
+        closed = f"the connection was closed while sending ({type(inner).__name__}: {inner})"
+        return request_too_large(host, what, size, closed)
     if isinstance(exc, requests.exceptions.SSLError):
         return tls_error(_first(exc, ssl.SSLError), host, what, ca_bundle=ca_bundle)
     if isinstance(exc, requests.exceptions.ProxyError):
@@ -204,13 +234,29 @@ def network_error(
     )
 
 
+def _cut_short(exc: requests.RequestException) -> bool:
+    """The server closed the connection on a request it had accepted (not: no name, no listener, a
+    certificate refused, a timeout, a proxy)."""
+    if isinstance(exc, requests.exceptions.Timeout | requests.exceptions.ProxyError):
+        return False
+    if not isinstance(exc, requests.exceptions.ConnectionError):  # SSLError is one too
+        return False
+    refused = (socket.gaierror, ConnectionRefusedError, ssl.SSLCertVerificationError)
+    return _first(exc, refused) is None
+
+
 def call(send: Callable[..., requests.Response], url: str, what: str, **kwargs: Any) -> requests.Response:
-    """Send a request; a failure to reach the server becomes a NetworkError/TlsError."""
+    """Send a request; a failure to reach the server becomes a NetworkError/TlsError, an answer 413
+    (the request is too large) a ``REQUEST_TOO_LARGE``."""
     try:
-        return send(url, **kwargs)
+        response = send(url, **kwargs)
     except requests.RequestException as exc:
         ca_bundle = getattr(getattr(send, "__self__", None), "ca_bundle", None)
         raise network_error(exc, url, what, ca_bundle=ca_bundle) from exc
+    if response.status_code == 413:
+        answer = f"HTTP 413 {response.reason or ''}".strip()
+        raise request_too_large(_host(url), what, body_size(response.request), answer)
+    return response
 
 
 def throttle_evidence(response: requests.Response, text: str) -> str:

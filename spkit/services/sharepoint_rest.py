@@ -106,10 +106,11 @@ def sharepoint_error(
             evidence=throttle_evidence(response, odata_error_text(response)),
             fix="run again later; spkit honours Retry-After",
         )
+    request_id = response.headers.get("SPRequestGuid") or response.headers.get("request-id")
     return ServiceError(
         f"{what}: SharePoint answered HTTP {status}",
         code="SPO_ERROR",
-        evidence=evidence,
+        evidence=f"{evidence}; SPRequestGuid: {request_id}" if request_id else evidence,
         fix="see the evidence",
     )
 

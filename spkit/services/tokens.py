@@ -5,6 +5,7 @@ The claims are decoded without verifying the signature: spkit is the client, the
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,12 @@ CREDENTIAL_TYPES = {"0": "public client", "1": "client secret", "2": "certificat
 
 
 def decode_claims(token: str) -> dict[str, Any]:
+    """The token's claims ({} when it is not a JWT); a dict of the caller's own."""
+    return dict(_claims(token))
+
+
+@functools.lru_cache(maxsize=256)  # a token is read after each acquisition and on refusals: decoded once
+def _claims(token: str) -> dict[str, Any]:
     try:
         return jwt.decode(
             token, options={"verify_signature": False, "verify_aud": False, "verify_exp": False}

@@ -13,7 +13,7 @@ from requests_ntlm import HttpNtlmAuth
 
 from spkit.http.session import session_for_card
 from tests.sandbox.fault_worlds import Worlds, basic, mapped
-from tests.sandbox.test_farm import NtlmAuth, farm_of, farm_user, offered, tls_bindings
+from tests.sandbox.test_farm import NtlmAuth, farm_of, farm_user, offered, signed_in, tls_bindings
 
 HOST = "sharepoint.fabrikam.localhost"
 NOMETA = {"Accept": "application/json;odata=nometadata"}
@@ -89,6 +89,23 @@ def test_extended_protection_refuses_ntlm_without_channel_binding(world):
     with _ntlm(card, channel_bindings=tls_bindings(card, HOST)) as session:
         bound = session.get(f"{farm['url']}/_api/web", headers=NOMETA)
     assert bound.status_code == 200
+
+
+def test_behind_a_tls_offload_extended_protection_refuses_the_binding_of_the_certificate_served(world):
+    card = world("farm_tls_offload")
+    farm = farm_of(card)
+    assert farm["tls_offload"] is True and farm["extended_protection"] == "required"
+    served = tls_bindings(card, HOST)  # what a client binds to: the balancer's certificate
+    with _ntlm(card, channel_bindings=served) as session:
+        refused = session.get(f"{farm['url']}/_api/web", headers=NOMETA)
+    assert refused.status_code == 401 and session.auth.handshakes == 1  # the right password, refused
+    assert offered(refused) == ["Negotiate", "NTLM"]
+    with _ntlm(card) as session:  # no binding at all: refused as well (Extended Protection required)
+        assert session.get(f"{farm['url']}/_api/web", headers=NOMETA).status_code == 401
+    port = farm["central_admin_port"]  # Central Administration is reached directly, not through it
+    with _ntlm(card, channel_bindings=tls_bindings(card, HOST, port)) as session:
+        direct = session.get(f"{farm['central_admin_url']}/_api/web", headers=NOMETA)
+    assert direct.status_code == 200 and direct.json()["Title"] == "Central Administration"
 
 
 def test_a_wrong_alternate_access_mapping_answers_with_the_default_zone_url(world):
@@ -167,7 +184,7 @@ _TENANT = "tenants:\n  - name: contoso\n"
         (
             "faults:\n  server_certificates:\n    - {host: login.localhost, certificate: revoked}\n"
             + _TENANT,
-            "'certificate' is one of expired, wrong_name, unknown_ca",
+            "'certificate' is one of expired, not_yet_valid, wrong_name, unknown_ca",
         ),
         (
             "faults:\n  server_certificates:\n    - {host: login.localhost, certificate: wrong_name, "
@@ -186,10 +203,30 @@ _TENANT = "tenants:\n  - name: contoso\n"
             "faults:\n  throttle:\n    - {host: graph.localhost, count: 0}\n" + _TENANT,
             "'count' is a whole number",
         ),
+        (
+            "faults:\n  server_errors:\n    - {host: graph.localhost, status: 503}\n" + _TENANT,
+            "'status' is 500 or 502, not 503",
+        ),
+        (
+            "faults:\n  server_errors:\n    - {host: graph.example.com}\n" + _TENANT,
+            "'graph.example.com' is not a host of this sandbox",
+        ),
+        (
+            "faults:\n  server_errors:\n    - {host: graph.localhost, path: 5}\n" + _TENANT,
+            "'path' is a regular expression (a string)",
+        ),
+        (
+            "faults:\n  server_errors:\n    - {host: graph.localhost, count: -1}\n" + _TENANT,
+            "server_errors: 'count' is a whole number",
+        ),
+        (
+            "faults:\n  server_errors:\n    - {host: graph.localhost, retry: 1}\n" + _TENANT,
+            "server_errors entry",
+        ),
         (_TENANT + "    cloud: mars\n", "'cloud' is one of global, usgov, usgovdod, china"),
         (
             _TENANT + "    apps:\n      - {name: a, service_principal: gone}\n",
-            "'service_principal' is present or deleted",
+            "'service_principal' is present, deleted or disabled",
         ),
         (
             _TENANT + "    apps:\n      - {name: a, certificate: revoked}\n",
@@ -199,6 +236,7 @@ _TENANT = "tenants:\n  - name: contoso\n"
             _TENANT + "farms:\n  - {name: f, authentication: digest}\n",
             "'authentication' is one of ntlm, kerberos, basic",
         ),
+        (_TENANT + "farms:\n  - {name: f, search: stale}\n", "'search' is one of crawled, not_crawled"),
         (
             _TENANT + "farms:\n  - {name: f, other_ports: [{port: 2016, answer: closed}]}\n",
             "needs a 'port' of its own",
@@ -206,6 +244,11 @@ _TENANT = "tenants:\n  - name: contoso\n"
         (
             _TENANT + "farms:\n  - {name: f, alternate_access_mapping: spserver}\n",
             "'alternate_access_mapping' is a URL",
+        ),
+        (_TENANT + "farms:\n  - {name: f, tls_offload: yes please}\n", "'tls_offload' is true or false"),
+        (
+            _TENANT + "farms:\n  - {name: f, scheme: http, tls_offload: true}\n",
+            "'tls_offload' (a load balancer terminating TLS) needs scheme https",
         ),
         (_TENANT + "extras: 1\n", "unknown top-level key(s) ['extras']"),
     ],
@@ -219,3 +262,46 @@ def test_a_bad_fault_key_is_bad_input_named_before_start(tmp_path, text, problem
     with pytest.raises(SandboxInputError) as bad:
         load_scenario(path)
     assert problem in str(bad.value)
+
+
+def test_a_forms_only_zone_offers_no_windows_authentication_and_names_its_login_page(world):
+    card = world("farm_forms_search")
+    farm, user = farm_of(card), farm_user(farm_of(card), "spfarm")
+    assert farm["authentication"] == []
+    url = f"{farm['url']}/_api/web"
+    with session_for_card(card, retries=0) as session:
+        ntlm = session.get(url, headers=NOMETA, auth=HttpNtlmAuth(user["logon"], user["password"]))
+        assert ntlm.status_code == 403 and offered(ntlm) == []  # requests-ntlm never starts: no 401
+        assert ntlm.headers["X-Forms_Based_Auth_Required"].startswith(f"{farm['url']}/_login/default.aspx?")
+        assert ntlm.headers["X-Forms_Based_Auth_Return_Url"] == f"{farm['url']}/_layouts/15/Error.aspx"
+        assert ntlm.headers["X-MSDAVEXT_Error"].startswith("917656;")
+        assert ntlm.headers["MicrosoftSharePointTeamServices"] == farm["team_services_version"]
+        browser = session.get(url, headers={"User-Agent": "Mozilla/5.0"}, allow_redirects=False)
+        assert browser.status_code == 302
+        assert browser.headers["Location"] == f"{farm['url']}/_login/default.aspx?ReturnUrl=%2F_api%2Fweb"
+        ofba = session.get(url, headers={"User-Agent": "Mozilla/5.0", "X-FORMS_BASED_AUTH_ACCEPTED": "t"})
+        assert ofba.status_code == 403  # a client that speaks MS-OFBA is told, not redirected
+        login = session.get(browser.headers["Location"], headers={"User-Agent": "Mozilla/5.0"})
+        assert login.status_code == 200 and 'type="password"' in login.text
+    ca_session, _ = signed_in(card, user, logon="logon")  # Central Administration keeps Windows sign-in
+    with ca_session:
+        assert ca_session.get(f"{farm['central_admin_url']}/_api/web", headers=NOMETA).status_code == 200
+
+
+def test_a_farm_search_that_never_crawled_returns_no_rows_and_a_server_error_comes_after_sign_in(world):
+    card = world("farm_forms_search")
+    farm = farm_of(card, "northwind")
+    assert farm["search"] == "not_crawled"
+    session, _ = signed_in(card, farm_user(farm, "spfarm"), logon="logon")
+    with session:
+        query = session.get(
+            f"{farm['url']}/_api/search/query",
+            params={"querytext": "'contentclass:STS_Site'"},
+            headers=NOMETA,
+        )
+        assert query.status_code == 200
+        table = query.json()["PrimaryQueryResult"]["RelevantResults"]
+        assert table["TotalRows"] == 0 and table["Table"]["Rows"] == []
+        sites = [session.get(f"{farm['url']}/_api/site", headers=NOMETA) for _ in range(2)]
+    assert [s.status_code for s in sites] == [500, 200]  # after NTLM (no 401), then served again
+    assert sites[0].headers["SPRequestGuid"] and sites[0].headers["x-sandbox-error"] == "ScenarioServerError"

@@ -111,6 +111,23 @@ def test_an_expired_server_certificate_fails_verification_as_expired(world):
         session.get(f"https://{host}/_api/web")
 
 
+def test_a_server_certificate_not_yet_valid_fails_verification_as_not_yet_valid(world):
+    card = world("not_yet_valid_certificate")
+    host = "contoso.sharepoint.localhost"
+    with pytest.raises(ssl.SSLCertVerificationError) as failed:
+        tls_handshake(card, host)
+    assert failed.value.verify_code == 9  # X509_V_ERR_CERT_NOT_YET_VALID
+    assert "certificate is not yet valid" in failed.value.verify_message
+    cert = unverified_certificate(card, host)
+    assert (cert.not_valid_before_utc - datetime.now(UTC)).total_seconds() > 20 * 3600  # beyond any leeway
+    assert cert.not_valid_after_utc > cert.not_valid_before_utc and host in dns_names(cert)
+    ca = x509.load_pem_x509_certificate(Path(card["ca_bundle"]).read_bytes())
+    assert cert.issuer == ca.subject  # the trusted CA: only the start date is wrong
+    entry = card["faults"]["server_certificates"][0]
+    assert entry["host"] == host and entry["certificate"] == "not_yet_valid"
+    tls_handshake(card, "graph.localhost")
+
+
 def test_a_certificate_for_another_name_fails_hostname_verification(world):
     card = world("wrong_name_certificate")
     with pytest.raises(ssl.SSLCertVerificationError) as failed:
@@ -317,3 +334,42 @@ def test_sharepoint_throttles_a_route_on_every_request(world):
     assert webs[0].headers["MicrosoftSharePointTeamServices"]
     assert site.status_code == 200
     assert token_url(card).startswith(card["cloud"]["authority_host"])
+
+
+def test_a_disabled_service_principal_gets_no_token_and_graph_shows_it_disabled(world):
+    card = world("disabled_app_server_errors")
+    disabled = app_of(card, "spkit-disabled")
+    assert disabled["service_principal"] == "disabled" and disabled["service_principal_id"]
+    answer = secret_token(card, "spkit-disabled")
+    assert answer.status_code == 400 and aadsts(answer) == 7000112
+    body = answer.json()
+    assert body["error"] == "unauthorized_client"
+    assert body["error_description"].startswith(
+        f"AADSTS7000112: Application '{disabled['client_id']}'(spkit-disabled) is disabled."
+    )
+    assert secret_token(card, "spkit-secret").status_code == 200  # an enabled app is served
+    admin = admin_graph_token(card)
+    sp = graph_get(card, admin, f"/servicePrincipals(appId='{disabled['client_id']}')")
+    assert sp.status_code == 200 and sp.json()["accountEnabled"] is False
+
+
+def test_a_server_error_is_answered_in_each_service_shape_once_and_not_retried(world):
+    card = world("disabled_app_server_errors")
+    token = msal_certificate_token(card, "spkit-certificate")["access_token"]
+    url = f"{card['cloud']['graph_url']}/v1.0/sites/root"
+    with session_for_card(card) as patient:  # spkit's session: 500 is not in its retry list
+        failed = patient.get(url, headers=_bearer(token))
+        assert failed.status_code == 500 and retries_of(failed) == 0
+        assert failed.json()["error"]["code"] == "generalException"
+        assert failed.headers["request-id"] and failed.headers["x-sandbox-error"] == "ScenarioServerError"
+        assert [patient.get(url, headers=_bearer(token)).status_code for _ in range(2)] == [500, 200]
+    tenant = tenant_of(card)
+    scope = f"{tenant['sharepoint_url']}/.default"
+    sp_token = msal_certificate_token(card, "spkit-certificate", scope)["access_token"]
+    with session_for_card(card) as session:
+        webs = [
+            session.get(f"{tenant['sharepoint_url']}/_api/web", headers=_bearer(sp_token)) for _ in range(2)
+        ]
+    assert [w.status_code for w in webs] == [502, 200] and retries_of(webs[0]) == 0
+    assert webs[0].headers["SPRequestGuid"] and webs[0].headers["MicrosoftSharePointTeamServices"]
+    assert "odata.error" in webs[0].json() or "error" in webs[0].json()

@@ -34,9 +34,10 @@ ENTRIES = (
         "Farm offers no Windows authentication",
         rung="ntlm",
         also=("http",),
-        meaning="The farm answers 401 but offers neither NTLM nor Negotiate (for example only a claims or "
-        "forms sign-in, or a Bearer scheme).",
-        evidence="HTTP 401 and the schemes of its WWW-Authenticate header.",
+        meaning="The farm offers neither NTLM nor Negotiate: its 401 names other schemes (a Bearer scheme), "
+        "or its zone signs in with forms (claims) only and answers 403 naming its login page.",
+        evidence="HTTP 401 and the schemes of its WWW-Authenticate header; for a forms sign-in, HTTP 403 "
+        "without WWW-Authenticate and the login page in X-Forms_Based_Auth_Required.",
         fix=[f"Ask for Windows authentication on the web application: {AUTH_PROVIDERS} (NTLM)."],
         tell="Your web application does not offer Windows (NTLM) authentication, which we need. Please "
         "enable Integrated Windows authentication for its zone in Central Administration.",
@@ -129,6 +130,36 @@ ENTRIES = (
         tell="Your SharePoint site requires Extended Protection, and our connection cannot provide the "
         "channel binding through the network path. Please exempt the server from TLS inspection, or set "
         "Extended Protection to 'Accept' in IIS (Authentication > Windows Authentication > Advanced "
+        "Settings).",
+    ),
+    E(
+        "ONPREM_EPA_CHANNEL_MISMATCH",
+        "Extended Protection refuses the channel binding (TLS offload or inspection)",
+        rung="ntlm",
+        meaning="Over https, the NTLM authenticate message carried a channel binding, made from the "
+        "certificate this machine was served, and the web application refused it, while the same account "
+        "signs in where nothing stands between (Central Administration, reached directly) or without a "
+        "channel binding: the password is right. IIS Extended Protection compares the binding with the "
+        "certificate of its own TLS binding; a load balancer that terminates TLS (offload, re-encryption) "
+        "or a TLS-inspecting proxy serves another certificate, so every Windows sign-in through it fails.",
+        evidence="HTTP 401 to the authenticate message with a channel binding (the tls-server-end-point hash "
+        "of the certificate served here), and the same account's answer elsewhere: HTTP 200 or 403 at "
+        "Central Administration, or without a channel binding.",
+        fix=[
+            "Compare the certificate the tls rung shows for the farm with the one bound on the SharePoint "
+            "servers' IIS site (IIS Manager > the site > Bindings > https > View): they differ when a load "
+            "balancer or proxy terminates TLS.",
+            "Have the load balancer pass TLS through to the farm (layer 4, no SSL offload or bridging for the "
+            "SharePoint address), or exempt the address from TLS inspection.",
+            "Or bind the balancer's certificate on the farm's IIS sites too (the same certificate and key on "
+            "both), so the binding matches.",
+            f"Otherwise set Extended Protection to Off: {IIS_WINDOWS_AUTH} > Advanced Settings > Extended "
+            "Protection (on every server of the farm), and rely on the balancer's TLS.",
+        ],
+        tell="Your SharePoint site requires Extended Protection, and the load balancer or proxy in front of "
+        "it replaces the site's TLS certificate, so every Windows sign-in through it is refused. Please let "
+        "the load balancer pass TLS through to the SharePoint servers (or use the same certificate on both), "
+        "or set Extended Protection to Off in IIS (Authentication > Windows Authentication > Advanced "
         "Settings).",
     ),
     E(
@@ -246,7 +277,8 @@ ENTRIES = (
         rung="web",
         also=("ntlm", "search", "central_admin"),
         meaning="The farm answered an HTTP error spkit has no specific diagnosis for.",
-        evidence="The status and SharePoint's error text.",
+        evidence="The status, SharePoint's error text and the SPRequestGuid (the correlation ID of the farm's "
+        "ULS logs).",
         fix=["Read the evidence; check the server's ULS logs for the correlation ID."],
         tell="SharePoint returned an error; please look up the correlation ID in the farm's ULS logs.",
     ),

@@ -127,7 +127,8 @@ ENTRIES = (
         rung="graph",
         also=(*GRAPH_RUNGS, "registration"),
         meaning="Graph answered an HTTP error spkit has no specific diagnosis for (often a transient 5xx).",
-        evidence="The HTTP status and Graph's error code and message.",
+        evidence="The HTTP status, Graph's error code and message, and the request-id Microsoft support asks "
+        "for.",
         fix=["Read the evidence; retry if the error is transient (500, 502, 504)."],
         tell="Microsoft Graph returned an error; we are retrying and will come back to you if it persists.",
     ),

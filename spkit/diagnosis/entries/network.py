@@ -84,6 +84,22 @@ ENTRIES = (
         "whether we need a VPN or a firewall rule to reach it.",
     ),
     E(
+        "REQUEST_TOO_LARGE",
+        "The request was refused for its size",
+        also=("token", "graph", "sharepoint"),
+        meaning="The server answered 413 (Payload Too Large), or closed the connection while a request of "
+        "a megabyte or more was being sent: a value spkit sends (a client secret, a certificate) is far "
+        "larger than it can be. The network, TLS and the credential's validity are not in question.",
+        evidence="The host, HTTP 413 or the connection error, and the size of the request body.",
+        fix=[
+            "Check what the profile's secret reference names: a client secret is about 40 characters "
+            "(file:PATH must hold the secret alone, env:NAME the secret's value, not a file's content).",
+            "Check the certificate file: a PEM or PFX of a few kB, not an archive or a whole chain store.",
+        ],
+        tell="No action is needed on your side: the credential we configured is malformed and we are "
+        "correcting it.",
+    ),
+    E(
         "NETWORK_RESET",
         "Connection closed by the server",
         rung="tcp",

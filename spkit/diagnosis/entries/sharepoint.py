@@ -107,7 +107,8 @@ ENTRIES = (
         rung="sharepoint",
         also=("admin_center",),
         meaning="SharePoint answered an HTTP error spkit has no specific diagnosis for.",
-        evidence="The HTTP status and SharePoint's error code and message.",
+        evidence="The HTTP status, SharePoint's error code and message, and the SPRequestGuid Microsoft support "
+        "asks for.",
         fix=["Read the evidence; retry if it is transient (5xx)."],
         tell="SharePoint returned an error; we are retrying and will come back to you if it persists.",
     ),

@@ -429,7 +429,7 @@ def search(farm: Farm, user: FarmUser, query: SearchQuery) -> SearchPage:
     wanted = {v.lower() for neg, p, v in terms if p == "contentclass" and not neg}
     classes = [c for c in ("STS_Site", "STS_Web") if not wanted or c.lower() in wanted]
     matched: list[SearchItem] = []
-    for site in readable_sites(farm, user):
+    for site in readable_sites(farm, user) if farm.search_crawled else ():  # never crawled: an empty index
         for content_class in classes:
             item = SearchItem(site, content_class, farm.public_site_url(site))
             if _item_matches(farm, item, terms):

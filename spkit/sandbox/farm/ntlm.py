@@ -22,6 +22,11 @@
   certificate (RFC 5929: the certificate hashed with its signature's hash, SHA-256 for MD5/SHA-1). A client
   that sends none, or all zeros (a client unaware of channel binding), is refused, as IIS does with
   ``tokenChecking="Require"``: the client sees the same 401 again, forever.
+* TLS offload (``tls_offload: true``): a load balancer terminates TLS in front of the web application and
+  opens its own TLS connection to the farm. The client's channel binding names the balancer's certificate
+  (the one it was served), the farm checks it against its own binding's (``ca.backend_certificate_der``), so
+  with Extended Protection every NTLM logon through the balancer is refused, the right password included;
+  Central Administration, reached directly, is not behind it.
 """
 
 from __future__ import annotations
@@ -270,9 +275,15 @@ def _farm_challenge(acceptor: Any, token: bytes, farm: Farm) -> bytes:
 class NtlmGate:
     """The Windows authentication of one farm's IIS site: Negotiate and NTLM, connection-based."""
 
-    def __init__(self, farm: Farm, user_file: Path) -> None:
+    def __init__(self, farm: Farm, user_file: Path, *, offloaded: bool = False) -> None:
         self.farm = farm
         self.user_file = user_file
+        # Behind a TLS-offloading balancer: the certificate of the farm's own binding, never served.
+        self.own_certificate_der: bytes | None = None
+        if offloaded:
+            from ..ca import backend_certificate_der
+
+            self.own_certificate_der = backend_certificate_der(farm.host)
 
     @property
     def extended_protection(self) -> bool:
@@ -299,6 +310,8 @@ class NtlmGate:
             return Outcome("refused", reason="a Kerberos token: the sandbox has no KDC to check it")
         starts = kind == 1 or (kind is None and token[:1] == b"\x60")  # NTLM NEGOTIATE or SPNEGO NegTokenInit
         if starts:
+            if certificate_der and self.own_certificate_der:  # the balancer's TLS ends before the farm
+                certificate_der = self.own_certificate_der
             bindings = (
                 channel_bindings(certificate_der) if certificate_der and self.extended_protection else None
             )

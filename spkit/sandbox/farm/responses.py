@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..dispatch import server_error
 from ..http import Request, Response, Route
 from ..sp_rest.context_info import render_context_info
 from ..sp_rest.dates import last_modified, sp_date
@@ -42,6 +43,7 @@ from ..sp_rest.odata import CONTENT_TYPES, Entity, odata_mode, render_entity, se
 from ..state import Farm, FarmSite, FarmUser, SandboxState, stable_guid
 from . import models, urls
 from .exceptions import UNAUTHORIZED_BODY
+from .forms import forms_answer
 from .iis import httpsys_refusal
 from .ntlm import NtlmGate, Outcome
 
@@ -51,7 +53,12 @@ _WEB_NAVIGATION = ("FirstUniqueAncestorSecurableObject", "RoleAssignments", "All
 _SITE_NAVIGATION = ("Features", "Owner", "RootWeb", "UserCustomActions")
 _USER_NAVIGATION = ("Groups",)
 # How Central Administration names the web application's authentication provider. [unsure] the wording.
-_PROVIDERS = {"ntlm": "Windows (NTLM)", "kerberos": "Windows (Kerberos)", "basic": "Windows (Basic)"}
+_PROVIDERS = {
+    "ntlm": "Windows (NTLM)",
+    "kerberos": "Windows (Kerberos)",
+    "basic": "Windows (Basic)",
+    "forms": "Forms",
+}
 USER_KEY = "ntlm.user:"  # + farm name: the sAMAccountName the connection authenticated as
 
 
@@ -449,7 +456,9 @@ class FarmService:
         if gate is None:
             if self.state.ntlm_user_file is None:
                 raise RuntimeError("the farm has no NTLM user file (build_state writes it)")
-            gate = self._gates[farm.name] = NtlmGate(farm, self.state.ntlm_user_file)
+            gate = self._gates[farm.name] = NtlmGate(
+                farm, self.state.ntlm_user_file, offloaded=farm.tls_offload and self.role == "web"
+            )
         return gate
 
     def _authenticate(
@@ -459,6 +468,8 @@ class FarmService:
         continues, or restarts, the handshake."""
         if farm.authentication == "basic":
             return self._basic(request, farm)
+        if farm.authentication == "forms" and self.role == "web":  # Central Administration stays Windows
+            return forms_answer(request, farm, self._headers(farm))
         key = USER_KEY + farm.name
         connection = request.connection
         outcome = self._gate(farm).step(request.headers, connection, request.server_certificate_der)
@@ -535,6 +546,11 @@ class FarmService:
             throttled = self.throttled(request, retry_after)
             throttled.headers.extend(extra)
             return throttled
+        status = self.state.faults.server_error(request.host, request.path)
+        if status is not None:  # SharePoint's own 500s come after authentication, with its headers
+            failed = server_error(self, request, status)
+            failed.headers.extend(extra)
+            return failed
         mode = flavour(request)
         try:
             if self.role == "central_admin":

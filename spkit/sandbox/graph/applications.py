@@ -767,7 +767,7 @@ def service_principal_resource(sp: ServicePrincipal, state: SandboxState, tenant
     return {
         "id": sp.id,
         "deletedDateTime": None,
-        "accountEnabled": True,
+        "accountEnabled": app.sign_in_enabled if app is not None else True,
         "addIns": [],
         "alternativeNames": [],
         "appDescription": None,

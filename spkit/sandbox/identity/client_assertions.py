@@ -1,6 +1,7 @@
 """Checking a certificate client assertion (``private_key_jwt``) the way Entra does.
 
-MSAL Python builds two shapes (PROTOCOLS.md): ``{"alg":"RS256","x5t":<SHA-1>}`` when given a thumbprint and
+MSAL Python builds two shapes (docs/protocols.md#msal-assertion-shapes):
+``{"alg":"RS256","x5t":<SHA-1>}`` when given a thumbprint and
 ``{"alg":"PS256","x5t#S256":<SHA-256>}`` for PFX / public-certificate input, base64url values *with* ``=``
 padding, claims ``aud``/``iss``/``sub``/``jti``/``iat``/``exp`` as floats and no ``nbf``. Both shapes must
 pass, and each way one can get it wrong must fail with Entra's code, so the user learns what to fix.

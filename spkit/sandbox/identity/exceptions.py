@@ -186,6 +186,14 @@ def missing_service_principal(client_id: str, tenant_id: str) -> AadstsError:
     )
 
 
+def app_disabled(client_id: str, app_name: str) -> AadstsError:
+    """7000112: the app's service principal is disabled in the tenant (accountEnabled false, "Enabled for
+    users to sign-in: No"). Wording from Microsoft's troubleshooting article for the error ("Application
+    '<appIdentifier>'(<appName>) is disabled."). [unsure] the ``error`` name and status (400) Entra pairs
+    with it for client credentials."""
+    return AadstsError(7000112, "unauthorized_client", f"Application '{client_id}'({app_name}) is disabled.")
+
+
 def app_blocked_by_conditional_access() -> AadstsError:
     """53003 for an app-only request: a Conditional Access policy for workload identities blocks the
     service principal. [unsure] the ``error`` name Entra pairs with it for client credentials."""

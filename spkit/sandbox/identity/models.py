@@ -347,6 +347,8 @@ class IdentityBackend:
         if app.service_principal_id is None:
             # [unsure] where Entra checks this (before or after the credential); the sandbox: first.
             raise aad.missing_service_principal(app.client_id, tenant.tenant_id)
+        if not app.sign_in_enabled:  # [unsure] the order of this check in Entra's; the sandbox: next
+            raise aad.app_disabled(app.client_id, app.name)
         resource = self._client_credentials_resource(request.form.get("scope"), tenant)
         acr = self.authenticate_client(request, tenant, app)
         if app.blocked_by_conditional_access:

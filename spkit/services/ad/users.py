@@ -1,6 +1,6 @@
 """Browse: the UPNs (with display name and sAMAccountName) of a directory's users, or a group's.
 
-The filter is the one PROTOCOLS.md fixes, ``(&(objectCategory=person)(objectClass=user)
+The filter is docs/protocols.md#directory-browse-filter, ``(&(objectCategory=person)(objectClass=user)
 (userPrincipalName=*))``: ``objectClass=user`` alone would include computer accounts (AD's computer
 class derives from user), and ``objectCategory=person`` alone would include contacts. A group narrows
 it with ``memberOf=<DN>``; on Active Directory, nested groups are expanded with

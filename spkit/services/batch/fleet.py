@@ -247,32 +247,25 @@ def execute_fleet_notebook(
     timeout_s: float | None,
 ) -> str | None:
     """Run the fleet notebook with papermill in an isolated child process (``python -I``, a session of
-    its own); returns the error when it failed. Ctrl-C interrupts the kernel, so the notebook still
-    publishes (and papermill saves) what finished, then ``KeyboardInterrupt`` is raised here."""
-    params = {
-        "profiles": list(refs),
-        "jobs": jobs or 0,
-        "sample_size": sample_size,
-        "timeout_s": timeout_s or 0,
+    its own: ``fleet_runner``); returns the error when it failed. Ctrl-C interrupts the kernel, so the
+    notebook still publishes (and papermill saves) what finished, then ``KeyboardInterrupt`` is raised
+    here."""
+    job = {
+        "notebook": str(FLEET_NOTEBOOK),
+        "output": str(output),
+        "parameters": {
+            "profiles": list(refs),
+            "jobs": jobs or 0,
+            "sample_size": sample_size,
+            "timeout_s": timeout_s or 0,
+        },
+        "kernel_name": "python3",
+        "cwd": str(NOTEBOOKS_DIR),
     }
     with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="spkit-fleet-", delete=False) as handle:
-        json.dump(params, handle)  # paths and numbers only: a JSON file is YAML, papermill's -f
+        json.dump(job, handle)  # paths and numbers only
     parameters_file = Path(handle.name)
-    command = [
-        sys.executable,
-        "-I",
-        "-m",
-        "papermill",
-        str(FLEET_NOTEBOOK),
-        str(output),
-        "-f",
-        str(parameters_file),
-        "--cwd",
-        str(NOTEBOOKS_DIR),
-        "--no-progress-bar",
-        "-k",
-        "python3",
-    ]
+    command = [sys.executable, "-I", "-m", "spkit.services.batch.fleet_runner", str(parameters_file)]
     child = subprocess.Popen(
         command,
         cwd=str(NOTEBOOKS_DIR),
@@ -295,8 +288,9 @@ def execute_fleet_notebook(
                         _kill(pid)
                     raise
                 interrupted = True
-                for pid in _children(child.pid):  # the kernel: its running cell gets KeyboardInterrupt
-                    _kill(pid, signal.SIGINT)
+                # the runner passes it to the kernel once the notebook runs (its running cell gets
+                # KeyboardInterrupt, the notebook publishes what finished); before that it stops
+                _kill(child.pid, signal.SIGINT)
     finally:
         parameters_file.unlink(missing_ok=True)
     if interrupted:

@@ -57,6 +57,11 @@ def _register_engine() -> None:
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, start_timeout=60, **kw):
             km = kw.pop("km")
+            if hasattr(km, "result"):  # a kernel still starting (a Future), waited for only now
+                km = km.result()
+            on_kernel = kw.pop("on_kernel", None)
+            if on_kernel is not None:  # the notebook's cells are about to run on this kernel
+                on_kernel(km)
             kw = remove_args(["input_path", "timeout", "startup_timeout", "stdout_file", "stderr_file"], **kw)
             options = merge_kwargs(kw, startup_timeout=start_timeout, kernel_name=kernel_name)
             client = PapermillNotebookClient(nb_man, km=km, log_output=log_output, **options)
@@ -70,10 +75,10 @@ def _register_engine() -> None:
 
 
 class _Kernels:
-    """Starts, warms up and shuts down kernels; tells the parent each kernel's pid."""
+    """Starts, warms up and shuts down kernels; tells the parent each kernel's pid (when it listens)."""
 
-    def __init__(self, events: _Events, kernel_name: str, cwd: str) -> None:
-        self.events, self.kernel_name, self.cwd = events, kernel_name, cwd
+    def __init__(self, events: _Events | None, kernel_name: str, cwd: str, warm_up: str = WARM_UP) -> None:
+        self.events, self.kernel_name, self.cwd, self.warm_up = events, kernel_name, cwd, warm_up
 
     def start(self):
         from jupyter_client.blocking import BlockingKernelClient
@@ -83,14 +88,14 @@ class _Kernels:
         km = AsyncKernelManager(kernel_name=self.kernel_name)
         run_sync(km.start_kernel)(cwd=self.cwd)
         pid = getattr(km.provisioner, "pid", None)
-        if pid:
+        if pid and self.events is not None:
             self.events.send(event="kernel", pid=pid)
         kc = BlockingKernelClient()
         kc.load_connection_info(km.get_connection_info())
         kc.start_channels(hb=False)  # no heartbeat: its first beats are late under load ("kernel died")
         try:
             kc.wait_for_ready(timeout=60)
-            kc.execute_interactive(WARM_UP, silent=True, store_history=False, timeout=120)
+            kc.execute_interactive(self.warm_up, silent=True, store_history=False, timeout=120)
         except Exception as error:  # the notebook's own import cell will show what is wrong
             print(f"spkit batch worker: warm-up failed: {error}", file=sys.stderr)
         finally:
@@ -105,7 +110,7 @@ class _Kernels:
             run_sync(km.shutdown_kernel)(now=True)
         except Exception as error:
             print(f"spkit batch worker: kernel shutdown: {error}", file=sys.stderr)
-        if pid:
+        if pid and self.events is not None:
             self.events.send(event="kernel_end", pid=pid)
 
 

@@ -6,8 +6,11 @@ The faces (``spkit batch``, ``make demo``) call ``run_batch`` and render its ``B
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-from collections.abc import Sequence
+import signal
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -153,6 +156,43 @@ def _fleet(
     return outcomes, interrupted
 
 
+class _Pressed:
+    hit = False
+
+
+@contextlib.contextmanager
+def _interrupt_deferred() -> Iterator[_Pressed]:
+    """Ctrl-C while the summary is written (about a second) is noted, not raised: the summary is finished
+    and the batch still ends as interrupted (130). A second Ctrl-C stops at once. Only the main thread
+    receives signals; elsewhere nothing changes."""
+    pressed = _Pressed()
+    if threading.current_thread() is not threading.main_thread():
+        yield pressed
+        return
+
+    def note(signum, frame) -> None:
+        if pressed.hit:
+            raise KeyboardInterrupt
+        pressed.hit = True
+
+    previous = signal.getsignal(signal.SIGINT)
+    if previous in (signal.SIG_IGN, None):  # ignored (a background job) or not ours to change
+        yield pressed
+        return
+    signal.signal(signal.SIGINT, note)
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _warm_up_report() -> None:
+    """The summary's imports (pandas, matplotlib) on a thread while the connections run, not after."""
+    from .charts import warm_up
+
+    threading.Thread(target=warm_up, name="spkit-batch-report-imports", daemon=True).start()
+
+
 def run_batch(
     targets: Sequence[BatchTarget],
     out_dir: Path,
@@ -169,6 +209,7 @@ def run_batch(
 
     options = options or BatchOptions()
     check_options(options)
+    _warm_up_report()
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     started = datetime.datetime.now(datetime.UTC)
@@ -177,19 +218,23 @@ def run_batch(
             outcomes, interrupted = _fleet(targets, out_dir, options, progress)
         else:
             outcomes, interrupted = _per_connection(targets, out_dir, options, progress)
-    finally:
+    except BaseException:
         POOL.close_all()
-    frame = summary_frame(outcomes, out_dir)
-    meta: dict[str, Any] = report_meta(
-        command=command,
-        mode="fleet" if options.fleet else "notebook",
-        started_at=started,
-        finished_at=datetime.datetime.now(datetime.UTC),
-        jobs=options.jobs,
-        timeout_s=options.timeout_s,
-        executor=options.executor,
-        interrupted=interrupted,
-        requested=len(targets),
-    )
-    files = write_summary(frame, outcomes, out_dir, meta)
+        raise
+    with _interrupt_deferred() as pressed:  # a Ctrl-C now would leave the summary half written
+        POOL.close_all()
+        frame = summary_frame(outcomes, out_dir)
+        meta: dict[str, Any] = report_meta(
+            command=command,
+            mode="fleet" if options.fleet else "notebook",
+            started_at=started,
+            finished_at=datetime.datetime.now(datetime.UTC),
+            jobs=options.jobs,
+            timeout_s=options.timeout_s,
+            executor=options.executor,
+            interrupted=interrupted,
+            requested=len(targets),
+        )
+        files = write_summary(frame, outcomes, out_dir, meta)
+    interrupted = interrupted or pressed.hit
     return BatchRun(outcomes, files, frame, interrupted, skipped=len(targets) - len(outcomes))

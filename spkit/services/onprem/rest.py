@@ -85,6 +85,16 @@ def farm_error(response: requests.Response, url: str, what: str, account: str) -
     status = response.status_code
     if status == 401:
         return _sign_in_refused(response, what, account)
+    login = response.headers.get("X-Forms_Based_Auth_Required")
+    if status == 403 and login:  # MS-OFBA: a forms (claims) sign-in zone, no Windows authentication offered
+        return AuthenticationError(
+            f"{what}: the web application signs in with forms only: it offers no NTLM or Negotiate",
+            code="ONPREM_AUTH_UNSUPPORTED",
+            evidence=f"HTTP 403, WWW-Authenticate: {response.headers.get('WWW-Authenticate') or '(none)'}, "
+            f"X-Forms_Based_Auth_Required: {login}"[:300],
+            fix="enable Windows authentication (NTLM) on the web application's zone, or extend the web "
+            "application to a zone that offers it and use that zone's URL",
+        )
     if status == 403:
         return AuthorizationError(
             f"{what}: {account} has no access to {url}",
@@ -107,10 +117,12 @@ def farm_error(response: requests.Response, url: str, what: str, account: str) -
             evidence=throttle_evidence(response, odata_error_text(response)),
             fix="try again later",
         )
+    request_id = response.headers.get("SPRequestGuid")  # the correlation ID of the farm's ULS logs
+    evidence = f"HTTP {status}: {odata_error_text(response)}"
     return ServiceError(
         f"{what}: the farm answered HTTP {status}",
         code="ONPREM_ERROR",
-        evidence=odata_error_text(response),
+        evidence=f"{evidence}; SPRequestGuid (ULS correlation ID): {request_id}" if request_id else evidence,
         fix="see the evidence",
     )
 
