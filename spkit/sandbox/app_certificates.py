@@ -54,9 +54,15 @@ def make_app_certificate(common_name: str, kind: str = "valid") -> tuple[rsa.RSA
     key = rsa.generate_private_key(
         public_exponent=65537, key_size=SMALL_KEY_BITS if kind == "small_key" else KEY_BITS
     )
+    return key, sign_app_certificate(key, common_name, kind)
+
+
+def sign_app_certificate(key: rsa.RSAPrivateKey, common_name: str, kind: str = "valid") -> x509.Certificate:
+    """A self-signed client-authentication certificate of ``kind`` for ``key`` (a fleet's apps share
+    one key, each with its own certificate)."""
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     start, end = _window(kind, datetime.now(UTC))
-    certificate = (
+    return (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
@@ -68,7 +74,6 @@ def make_app_certificate(common_name: str, kind: str = "valid") -> tuple[rsa.RSA
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
         .sign(key, hashes.SHA256())
     )
-    return key, certificate
 
 
 def write_app_certificate(

@@ -20,19 +20,18 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ..errors import SandboxInputError
 from ..fileio import atomic_write as write_private
 from ..fileio import private_folder
+from .app_certificates import sign_app_certificate
 from .scenario import CredentialVault
 from .state import SandboxState
 
@@ -134,7 +133,7 @@ class FleetVault(CredentialVault):
             with contextlib.suppress(ValueError):  # unreadable (a crash while writing it): make it again
                 return pem, pfx, x509.load_pem_x509_certificate(pem.read_bytes())  # the first block
         key = self._fleet_key()
-        cert = _self_signed(f"{app} ({tenant} sandbox)", key)
+        cert = sign_app_certificate(key, f"{app} ({tenant} sandbox)")
         key_pem = key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
@@ -180,35 +179,3 @@ def write_unsynced(path: Path, data: bytes, mode: int = 0o600) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-
-
-def _self_signed(common_name: str, key: rsa.RSAPrivateKey, days: int = 730) -> x509.Certificate:
-    """An app certificate as ``spkit certs new`` makes one (SHA-256, client auth, from 5 minutes ago)."""
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + timedelta(days=days, minutes=5))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=True,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
