@@ -31,6 +31,7 @@ test: system-deps install
 lint: install
 	$(BIN)/ruff check spkit tests bench
 	$(BIN)/ruff format --check spkit tests bench
+	$(BIN)/lint-imports
 
 sandbox-start: install
 	$(BIN)/spkit sandbox start --detach --state $(STATE)

@@ -37,11 +37,12 @@ from spkit.models.clouds import sandbox_cloud
 from spkit.sandbox import graph, identity, sharepoint
 from spkit.sandbox.access_tokens import TokenService
 from spkit.sandbox.dispatch import Dispatcher
+from spkit.sandbox.faults import Faults
 from spkit.sandbox.http import Request
 from spkit.sandbox.scenario import CredentialVault, build_state, load_scenario
-from spkit.sandbox.state import Faults, SandboxState
-from spkit.services.auth import AppAuthenticator, certificate_credential
-from spkit.services.enumeration import SITE_FIELDS, SiteCount, count_sites
+from spkit.sandbox.state import SandboxState
+from spkit.services.online.app_tokens import AppAuthenticator, certificate_credential
+from spkit.services.online.graph_sites import SITE_FIELDS, SiteCount, count_sites
 
 BASELINE_SITES = 250
 LARGE_SITES = 100_000

@@ -8,7 +8,8 @@ import datetime
 from ..errors import CertificateError, SpkitError
 from ..models.cert_store import CertificateStore
 from ..models.certificates import LoadedCertificate, load_certificate
-from ..models.profile import CertificateFileCredential, CertificateThumbprintCredential
+from ..models.online_profile import CertificateFileCredential, CertificateThumbprintCredential
+from ..services.secret_values import secret_value
 
 MIN_KEY_BITS = 2048  # what Entra and spkit accept for a client-assertion certificate
 
@@ -20,7 +21,7 @@ def _load(profile) -> LoadedCertificate | None:
         if isinstance(credential, CertificateThumbprintCredential):
             return load_certificate(str(CertificateStore().get(credential.thumbprint).path))
         if isinstance(credential, CertificateFileCredential):
-            password = credential.password.resolve(profile.card) if credential.password else None
+            password = secret_value(credential.password, profile.card) if credential.password else None
             key_path = str(credential.key_path) if credential.key_path else None
             return load_certificate(str(credential.path), password, key_path=key_path)
     except SpkitError:

@@ -11,6 +11,7 @@ from ..errors import AuthenticationError, AuthorizationError, NetworkError, Serv
 from ..services.http_errors import call
 from ..services.onprem.auth_evidence import offered_schemes
 from ..services.onprem.binding_probe import explain_refused
+from ..services.onprem.ntlm_session import session_for_onprem
 from ..services.onprem.rest import (
     VERSION_HEADER,
     alternate_access_mapping_error,
@@ -19,7 +20,6 @@ from ..services.onprem.rest import (
     not_central_admin_error,
 )
 from ..services.onprem.search import iter_site_collections, no_site_collections
-from ..services.onprem.session import session_for_onprem
 from .context import CheckContext
 from .rung import Warn, rung
 

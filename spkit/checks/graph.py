@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 from ..errors import AuthorizationError, ServiceError, SpkitError
 from ..models.address import parse_sharepoint_address
-from ..services.enumeration import count_sites, reusing_token
-from ..services.graph_client import GraphClient, path_segment
+from ..services.online.graph_client import GraphClient, path_segment
+from ..services.online.graph_sites import count_sites, reusing_token
 from .context import CheckContext
 from .rung import Warn, rung
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ..errors import CertificateError, CloudError, SpkitError
-from ..services.auth import AccessToken, AppAuthenticator, AppCredential
-from ..services.connection import app_credential
-from ..services.discovery import discover_tenant
-from ..services.tokens import summarise_claims
+from ..services.online.app_tokens import AccessToken, AppAuthenticator, AppCredential
+from ..services.online.profile_access import app_credential
+from ..services.online.tenant_discovery import discover_tenant
+from ..services.online.token_claims import summarise_claims
 from .certificate_evidence import certificate_refusal
 from .context import CheckContext
 from .rung import Warn, rung

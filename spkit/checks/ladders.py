@@ -50,11 +50,10 @@ def ladder_for(kind: str) -> tuple[Rung, ...]:
 
 def endpoints_for(profile: Any) -> list[Endpoint]:
     """Every host:port the profile's checks talk to, each with its role."""
-    if profile.kind == "onprem":
-        found = [Endpoint.of("farm", "the farm", profile.server.url)]
-        if profile.central_admin_url:
-            found.append(Endpoint.of("central_admin", "Central Administration", profile.central_admin_url))
-        return found
+    return ENDPOINTS[profile.kind](profile)
+
+
+def _online_endpoints(profile: Any) -> list[Endpoint]:
     cloud, address = profile.cloud_obj, profile.address
     guessed = address.needs_confirmation
     found = [Endpoint.of("login", "sign-in (Entra ID)", cloud.authority_host)]
@@ -63,3 +62,13 @@ def endpoints_for(profile: Any) -> list[Endpoint]:
     found.append(Endpoint.of("sharepoint", "SharePoint", address.sharepoint_url, tentative=guessed))
     found.append(Endpoint.of("admin", "SharePoint admin center", address.admin_url, tentative=guessed))
     return found
+
+
+def _onprem_endpoints(profile: Any) -> list[Endpoint]:
+    found = [Endpoint.of("farm", "the farm", profile.server.url)]
+    if profile.central_admin_url:
+        found.append(Endpoint.of("central_admin", "Central Administration", profile.central_admin_url))
+    return found
+
+
+ENDPOINTS = {"online": _online_endpoints, "onprem": _onprem_endpoints}

@@ -7,8 +7,8 @@ from typing import Any
 
 from ..errors import AuthorizationError
 from ..models.results import StepStatus
-from ..services.sharepoint_rest import get_web
-from ..services.tokens import summarise_claims
+from ..services.online.sharepoint_rest import get_web
+from ..services.online.token_claims import summarise_claims
 from .context import CheckContext
 from .rung import Skip, Warn, rung
 

@@ -17,17 +17,9 @@ import sys
 
 from ..models.card import load_running_card
 from ..models.secrets import Secret
-from ..services.ad import (
-    SearchStats,
-    build_settings,
-    list_trusts,
-    list_users,
-    open_directory,
-    plan_domain,
-    resolve_group,
-    use_nested,
-)
-from ..services.ad.sandbox_directory import directory_settings_from_card, no_directory_error
+from ..services.ad import SearchStats, list_trusts, open_directory
+from ..services.ad.browse import browse_users
+from ..services.ad.directory_choice import choose_directory_settings
 from ..services.ad.settings import (
     DEFAULT_PAGE_SIZE,
     DEFAULT_TIMEOUT,
@@ -36,7 +28,6 @@ from ..services.ad.settings import (
     ENV_PASSWORD,
     ENV_SERVER,
     ENV_USER,
-    configured_server,
 )
 from ..services.ad.users import NESTED_CHOICES
 
@@ -177,35 +168,23 @@ def _note(text: str) -> None:
 
 
 def _settings(args: argparse.Namespace):
-    if args.sandbox:
-        return _sandbox_settings(args)
-    configured_server(args.server)  # "type the UPN" comes before anything is read from stdin
-    return build_settings(**_settings_options(args))
-
-
-def _sandbox_settings(args: argparse.Namespace):
-    card = load_running_card(args.sandbox)  # a stopped sandbox says so, and how to start it
-    if card.get("directory", {}).get("available") is not True:
-        raise no_directory_error(card)
-    return directory_settings_from_card(card, **_settings_options(args))
-
-
-def _settings_options(args: argparse.Namespace) -> dict:
-    """The directory options as ``build_settings`` takes them; the password read from stdin if asked."""
-    password = Secret(sys.stdin.read().rstrip("\r\n")) if args.password_stdin else None
-    return {
-        "server": args.server,
-        "user": args.user,
-        "password": password,
-        "password_ref": args.password,
-        "base": args.base,
-        "ca_bundle": args.ca_bundle,
-        "starttls": args.starttls,
-        "global_catalog": args.global_catalog,
-        "timeout": args.timeout,
-        "page_size": args.page_size,
-        "time_limit": args.time_limit,
-    }
+    """The directory to browse: ``--sandbox``'s (a stopped sandbox says so, and how to start it), else
+    the options' and the environment's; the password is read from stdin only once one is known."""
+    card = load_running_card(args.sandbox) if args.sandbox else None
+    return choose_directory_settings(
+        card,
+        read_password=(lambda: Secret(sys.stdin.read().rstrip("\r\n"))) if args.password_stdin else None,
+        server=args.server,
+        user=args.user,
+        password_ref=args.password,
+        base=args.base,
+        ca_bundle=args.ca_bundle,
+        starttls=args.starttls,
+        global_catalog=args.global_catalog,
+        timeout=args.timeout,
+        page_size=args.page_size,
+        time_limit=args.time_limit,
+    )
 
 
 def _referral_note(stats: SearchStats) -> None:
@@ -221,30 +200,26 @@ def _referral_note(stats: SearchStats) -> None:
 def run_users(args: argparse.Namespace) -> int:
     settings = _settings(args)
     out = sys.stdout
-    stats = SearchStats()
     count = 0
     with open_directory(settings, warn=_warn) as directory:
-        base = plan_domain(directory, args.domain) if args.domain else directory.base
-        group = None
-        nested = False
-        if args.group:
-            group = resolve_group(directory, args.group)
-            nested = use_nested(directory, args.nested)
+        found = browse_users(
+            directory,
+            domain=args.domain,
+            group=args.group,
+            nested=args.nested,
+            enabled_only=args.enabled_only,
+        )
+        if found.group is not None:
             how = (
                 "nested groups expanded (LDAP_MATCHING_RULE_IN_CHAIN)"
-                if nested
+                if found.nested
                 else "direct members only"
                 + ("" if args.nested == "no" else ": the server is not Active Directory")
             )
-            _note(f"members of {group.dn} ({how})")
-            if settings.global_catalog:
-                _warn(
-                    "the global catalog holds the memberships of universal groups only; for a domain-local "
-                    "or global group, query a domain controller of the group's domain"
-                )
-        users = list_users(
-            directory, group=group, nested=nested, enabled_only=args.enabled_only, stats=stats, base=base
-        )
+            _note(f"members of {found.group.dn} ({how})")
+        for warning in found.warnings:
+            _warn(warning)
+        users, stats, base = found.users, found.stats, found.base
         if args.format == "csv":
             writer = csv.writer(out)
             writer.writerow(USER_COLUMNS)

@@ -7,14 +7,14 @@ import json
 from pathlib import Path
 
 from ..errors import InputError
-from ..models.profile import load_profile, profile_from_dict
+from ..models.profile import load_profile
 from ..services.onboarding import (
     AdminContext,
     complete_registration,
     delete_app,
     preview_registration,
 )
-from ..services.registration import DEFAULT_DISPLAY_NAME, SITE_ROLES, grant_site
+from ..services.online.registration import DEFAULT_DISPLAY_NAME, SITE_ROLES, grant_site
 from ..services.verification import verify_profile
 from .admin_options import (
     add_admin_args,
@@ -125,14 +125,13 @@ def run_register(args: argparse.Namespace) -> int:
     if args.new and args.rotate_certificate:
         raise InputError("--new and --rotate-certificate exclude each other", code="USAGE")
     ctx, saved = _signed_in(args, for_registration=True)
-    existing = (saved.registration or {}).get("client_id") if saved is not None else None
     with ctx.session:
         plan = preview_registration(
             ctx,
             preset=args.preset,
             display_name=args.name,
             days=args.days,
-            existing_client_id=existing,
+            registration=saved.registration if saved is not None else None,
             rotate=args.rotate_certificate,
             new=args.new,
         )
@@ -143,12 +142,11 @@ def run_register(args: argparse.Namespace) -> int:
         if args.dry_run:
             print("dry run: nothing was changed")
             return 0
-        connection = args.save or (saved.name if saved is not None else None)
         done = complete_registration(
             ctx,
             plan,
-            connection_name=connection,
-            replace=saved is not None,
+            save_as=args.save,
+            connection=saved,
             profile_out=args.out,
             consent_timeout_s=args.consent_timeout,
             progress=say,
@@ -168,9 +166,8 @@ def run_register(args: argparse.Namespace) -> int:
     if args.no_verify:
         return 0
     # Configuration, the wizard's last step: try the new registration for real.
-    profile = profile_from_dict(done.profile_data, source="registration result")
-    print(f"Verifying '{profile.name}'", flush=True)
-    verified = verify_profile(profile, progress=lambda step: print(step_line(step), flush=True))
+    print(f"Verifying '{done.profile.name}'", flush=True)
+    verified = verify_profile(done.profile, progress=lambda step: print(step_line(step), flush=True))
     print(verified.summary_line())
     return 0 if verified.passed else 1
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the services are imported where used: adding these options costs no import
-    from ..services.admin_signin import DeviceCode
     from ..services.onboarding import AdminContext
-    from ..services.target import Target
+    from ..services.online.admin_signin import DeviceCode
+    from ..services.online.tenant_target import Target
 
 
 def say(text: str) -> None:
@@ -67,7 +67,7 @@ def add_admin_args(parser: argparse.ArgumentParser, *, required: bool = True) ->
 def resolve_target(args: argparse.Namespace) -> tuple[Target, object | None]:
     """(target, saved connection or None) from a profile, a saved connection, or options."""
     from ..models.profile import load_profile
-    from ..services.target import target_from_options, target_from_profile
+    from ..services.online.tenant_target import target_from_options, target_from_profile
 
     if getattr(args, "connection", None):
         from ..store.connections import ConnectionStore
@@ -91,9 +91,10 @@ def admin_password(args: argparse.Namespace, target: Target) -> str | None:
         return sys.stdin.readline().rstrip("\r\n")
     if args.password:
         from ..models.secrets import parse_secret_ref
+        from ..services.secret_values import secret_value
 
         ref = parse_secret_ref(args.password, field="--password", base_dir=Path.cwd())
-        return ref.resolve(target.card)
+        return secret_value(ref, target.card)
     return None
 
 

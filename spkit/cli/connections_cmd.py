@@ -1,7 +1,8 @@
 """``spkit connections add|list|show|edit|rename|remove``: the defined connections, from the terminal.
 
-A thin face over ``spkit.store``: what it prints is the profile with references, never a secret; a
-secret value enters only through stdin (``--client-secret-stdin``) and goes straight into the store.
+A thin face over ``spkit.store`` and ``spkit.services.onboarding``: what it prints is the profile with
+references, never a secret; a secret value enters only through stdin (``--client-secret-stdin``) and goes
+straight into the store.
 """
 
 from __future__ import annotations
@@ -11,17 +12,18 @@ import getpass
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import yaml
 
 from ..errors import InputError, ProfileError
-from ..models.profile import ProfileFieldError, load_profile, profile_from_dict
-from ..services.onboarding import remove_connection, was_created_by_spkit
-from ..services.target import target_from_profile
+from ..services.onboarding import AdminContext, add_connection, remove_connection
 from ..store import ConnectionStore, SavedConnection, store_ref
 from ..store.changes import parse_assignments
 from .admin_options import add_admin_args, say, signed_in_admin
+
+if TYPE_CHECKING:
+    from ..services.online.tenant_target import Target
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -92,57 +94,20 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 def run_add(args: argparse.Namespace) -> int:
     store = ConnectionStore()
-    if args.client_secret_stdin:
-        data = _profile_with_stored_secret(args.profile, args.name)
-        saved = store.add(
-            data, secrets={"client_secret": _read_secret()}, replace=args.replace, name=args.name
-        )
-    else:
-        profile = load_profile(args.profile)
-        _warn(profile.warnings)
-        saved = store.add(profile, replace=args.replace, name=args.name)
+    saved = add_connection(
+        args.profile,
+        name=args.name,
+        client_secret=_read_secret if args.client_secret_stdin else None,
+        replace=args.replace,
+        warn=lambda warning: _warn([warning]),
+        store=store,
+    )
     print(f"saved connection '{saved.name}' in {store.path}")
     if saved.secret_keys:
         print(
             f"  client secret stored encrypted; the profile refers to {store_ref(saved.name, 'client_secret')}"
         )
     return 0
-
-
-def _profile_with_stored_secret(path: Path, name: str | None) -> dict[str, Any]:
-    """The parameters file's data, validated, with client_secret pointing at the store."""
-    data = _read_yaml_mapping(path)
-    if "certificate" in data:
-        raise ProfileFieldError(
-            "certificate",
-            "the profile uses a certificate; --client-secret-stdin is for a profile with a client secret",
-            source=str(path),
-            fix="remove --client-secret-stdin, or replace certificate: with client_secret:",
-            code="PROFILE_CREDENTIAL_BOTH",
-        )
-    target = name if name is not None else data.get("name")
-    if isinstance(target, str):
-        data["client_secret"] = store_ref(target, "client_secret")
-    if name is not None:
-        data["name"] = name
-    profile = profile_from_dict(data, source=str(path), base_dir=path.expanduser().absolute().parent)
-    _warn(profile.warnings)
-    return profile.to_dict()
-
-
-def _read_yaml_mapping(path: Path) -> dict[str, Any]:
-    """The file's YAML, read like ``load_profile`` reads it (duplicate keys refused)."""
-    from ..models.profile import _StrictLoader  # the one strict loader every face shares
-
-    try:
-        data = yaml.load(path.expanduser().read_text(encoding="utf-8"), Loader=_StrictLoader)
-    except Exception:  # unreadable, not UTF-8, bad YAML, duplicate key: load_profile words each exactly
-        load_profile(path)
-        raise
-    if not isinstance(data, dict):
-        profile_from_dict(data, source=str(path))  # raises the same "empty" / "not a mapping" errors
-        raise AssertionError("unreachable")
-    return data
 
 
 def _read_secret() -> str:
@@ -246,27 +211,20 @@ def run_rename(args: argparse.Namespace) -> int:
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    store = ConnectionStore()
-    ctx = None
-    if args.unregister:
-        saved = store.get(args.name)
-        if not was_created_by_spkit(saved.registration):
-            raise InputError(
-                f"connection '{saved.name}' has no app registration made by spkit to unregister",
-                code="UNREGISTER_NOTHING",
-                fix="remove it without --unregister; an app an administrator registered is theirs to delete",
-            )
+    def admin(target: Target, _saved: SavedConnection) -> AdminContext:
         if not args.admin:
             raise InputError(
                 "--unregister needs --admin UPN (a Global Administrator signs in to delete the app)",
                 code="USAGE",
             )
-        ctx = signed_in_admin(args, target_from_profile(saved.profile), require="global")
+        return signed_in_admin(args, target, require="global")
+
     try:
-        removed = remove_connection(args.name, unregister_with=ctx, store=store, progress=say)
-    finally:
-        if ctx is not None:
-            ctx.close()
+        removed = remove_connection(args.name, unregister=admin if args.unregister else None, progress=say)
+    except InputError as exc:
+        if exc.code == "UNREGISTER_NOTHING":  # in this face's words: the option to leave out
+            exc.fix = "remove it without --unregister; an app an administrator registered is theirs to delete"
+        raise
     if removed.unregistered is not None:
         app = removed.unregistered
         if app.get("already_gone"):

@@ -21,7 +21,7 @@ EXIT_CODES = (
 # Every command, in the order `spkit --help` lists them: name → (module in spkit.cli, help line).
 # Only the module of the command being run is imported (its services, MSAL, the sandbox... cost a
 # second or more), so `spkit --help` lists the commands from here. A new command goes here, with the
-# help line its module's register() gives it (tests/test_cli_startup.py checks that they agree).
+# help line its module's register() gives it (tests/cli/test_cli_startup.py checks that they agree).
 COMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("verify_cmd", "verify a connection profile against SharePoint, step by step"),
     "diagnose": (

@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..models.profile import load_profile  # here, not at the top: `spkit sites --help` stays fast
-    from ..services.sites import open_site_listing
+    from ..services.site_listing import open_site_listing
     from .progress import counter
 
     profile = load_profile(args.profile)

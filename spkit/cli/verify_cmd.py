@@ -26,23 +26,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..models.profile import load_profile  # here, not at the top: `spkit verify --help` stays fast
-    from ..services.diagnose import troubleshoot_hint
-    from ..services.verification import verify_profile
-    from .progress import counter
-
-    if args.connection is not None:
-        from ..store import ConnectionStore
-
-        profile = ConnectionStore().get(args.connection).profile
-    elif args.profile is not None:
-        profile = load_profile(args.profile)
-    else:
+    if args.profile is None and args.connection is None:
         raise InputError(
             "spkit verify: the following arguments are required: PARAMS.yaml (or --connection NAME)",
             code="USAGE",
             fix="see 'spkit verify --help'",
         )
+    from ..services.diagnose import load_target, troubleshoot_hint  # here: `spkit verify --help` stays fast
+    from ..services.verification import verify_profile
+    from .progress import counter
+
+    profile = load_target(args.profile, args.connection)
     for warning in profile.warnings:
         print(f"spkit: warning: {warning}", file=sys.stderr)
     with counter("Listing site collections") as shown:  # on stderr, only when it is a terminal

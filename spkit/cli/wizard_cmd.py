@@ -30,25 +30,18 @@ def _interrupt(_signum, _frame) -> None:
 
 
 def run_wizard(args: argparse.Namespace) -> int:
-    from ..services import wizard_app  # here, not at the top: `spkit wizard --help` stays fast
+    from ..services.wizard_app import serve_wizard  # here, not at the top: `spkit wizard --help` stays fast
 
-    if args.port:
-        wizard_app.check_port(args.port)
-    card = wizard_app.resolve_sandbox_card(args.sandbox)
     signal.signal(signal.SIGTERM, _interrupt)  # a stopped wizard stops its server, whichever signal
-    server = wizard_app.start_wizard(port=args.port, sandbox_card=card)
-    try:
-        print(f"wizard: {server.url}", flush=True)
-        if not args.no_browser:
-            wizard_app.open_in_browser(server.url)
-        code = wizard_app.wait_wizard(server)
-    except KeyboardInterrupt:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown short
-        wizard_app.stop_wizard(server)
-        wizard_app.discard_log(server)
+    ran = serve_wizard(
+        args.port,
+        args.sandbox,
+        on_ready=lambda server: print(f"wizard: {server.url}", flush=True),
+        open_browser=not args.no_browser,
+    )
+    if ran.interrupted:
         print("wizard: stopped", file=sys.stderr)
         return 130
-    wizard_app.stop_wizard(server)
-    print(f"spkit: error [WIZARD_EXITED]: the wizard server exited (code {code})", file=sys.stderr)
-    print(f"  fix: see {server.log_path}", file=sys.stderr)
+    print(f"spkit: error [WIZARD_EXITED]: the wizard server exited (code {ran.exit_code})", file=sys.stderr)
+    print(f"  fix: see {ran.server.log_path}", file=sys.stderr)
     return 1

@@ -1,20 +1,18 @@
 """The on-premises connection profile (``kind: onprem``): server address, Central Administration port,
-the admin account and its password by reference. Validated by the same builder as Online profiles."""
+the admin account and its password by reference. Validated on the shared field rules, beside the Online
+profile."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import AddressError, InputError
 from .accounts import WindowsAccount, parse_account
-from .card import load_running_card, resolve_card_path
+from .profile_fields import FieldBuilder
 from .secrets import SecretRef
 from .server_address import ServerAddress, check_port, parse_server_address
-
-if TYPE_CHECKING:
-    from .profile import _Builder
 
 ONPREM_KEYS = (
     "name",
@@ -79,12 +77,10 @@ class OnpremProfile:
         return data
 
 
-def build_onprem(b: _Builder) -> OnpremProfile:
+def build_onprem(b: FieldBuilder) -> OnpremProfile:
     """Validate the fields of an on-premises profile (the builder names the source and field in errors)."""
-    from .profile import _check_keys, parse_profile_name
-
-    _check_keys(b, b.data, ONPREM_KEYS)
-    name = parse_profile_name(b.required("name"), source=b.source, example="fabrikam-farm")
+    b.check_keys(ONPREM_KEYS)
+    name = b.name(example="fabrikam-farm")
     try:
         server = parse_server_address(b.required("sharepoint_url"))
     except AddressError as exc:
@@ -117,14 +113,7 @@ def build_onprem(b: _Builder) -> OnpremProfile:
         )
     ca_text = b.text("ca_bundle")
     sandbox_text = b.text("sandbox")
-    card = None
-    sandbox = None
-    if sandbox_text is not None:
-        sandbox = resolve_card_path(sandbox_text, b.base_dir)
-        try:
-            card = load_running_card(sandbox)  # SANDBOX_NOT_RUNNING (not a bad path) when it is stopped
-        except InputError as exc:
-            raise b.fail("sandbox", exc.summary, exc.fix, code=exc.code) from None
+    sandbox, card = b.sandbox_card(sandbox_text) if sandbox_text is not None else (None, None)
     return OnpremProfile(
         name=name,
         sharepoint_url=server.url,

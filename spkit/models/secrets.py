@@ -4,14 +4,14 @@ An executed notebook, a report or a log may show a profile; with references only
 carry a secret. Resolved values travel in ``Secret`` so that an accidental ``print`` shows ``***``.
 
 ``store:CONNECTION/KEY`` names a secret kept encrypted in the saved-connections store; this module only
-knows the form. The store registers how to resolve it (``register_store_resolver``), and is imported
-lazily on first use, so the models layer stays free of files, keys and locks.
+knows the form. Whoever resolves one passes the store's reader in (``resolve(card, store=...)``;
+``spkit.services.secret_values`` does it for the services), so the models layer stays free of files,
+keys and locks.
 """
 
 from __future__ import annotations
 
 import hmac
-import importlib
 import os
 import re
 import stat
@@ -32,14 +32,8 @@ _SCHEME = re.compile(r"(?i)(env|file|keyring|sandbox|store):(.*)", re.DOTALL)
 _STORE_NAME = re.compile(r"[A-Za-z0-9 ._-]{1,64}")
 _STORE_KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
+# How ``store:NAME/KEY`` becomes the value: (connection name, secret key) -> the secret.
 StoreResolver = Callable[[str, str], str]
-_store_resolver: StoreResolver | None = None
-
-
-def register_store_resolver(resolver: StoreResolver) -> None:
-    """Install how ``store:NAME/KEY`` is resolved (``spkit.store`` does this when imported)."""
-    global _store_resolver
-    _store_resolver = resolver
 
 
 class SecretFileWarning(UserWarning):
@@ -103,8 +97,9 @@ class SecretRef:
         """The file of a ``file:`` reference."""
         return Path(self.target) if self.kind == "file" else None
 
-    def resolve(self, card: dict[str, Any] | None = None) -> str:
-        """The secret value; ``card`` is the sandbox card, needed for ``sandbox:`` references."""
+    def resolve(self, card: dict[str, Any] | None = None, *, store: StoreResolver | None = None) -> str:
+        """The secret value; ``card`` is the sandbox card, needed for ``sandbox:`` references, and
+        ``store`` reads the saved-connections store, needed for ``store:`` references."""
         if self.kind == "env":
             return self._from_env()
         if self.kind == "file":
@@ -112,12 +107,14 @@ class SecretRef:
         if self.kind == "keyring":
             return self._from_keyring()
         if self.kind == "store":
-            return self._from_store()
+            return self._from_store(store)
         return self._from_sandbox(card)
 
-    def resolve_secret(self, card: dict[str, Any] | None = None) -> Secret:
+    def resolve_secret(
+        self, card: dict[str, Any] | None = None, *, store: StoreResolver | None = None
+    ) -> Secret:
         """Like ``resolve`` but wrapped, so the value does not leak into a print or a traceback."""
-        return Secret(self.resolve(card))
+        return Secret(self.resolve(card, store=store))
 
     def _error(self, problem: str, fix: str) -> SecretReferenceError:
         return SecretReferenceError(f"secret {self.text}: {problem}", fix=fix)
@@ -185,14 +182,15 @@ class SecretRef:
             )
         return value
 
-    def _from_store(self) -> str:
+    def _from_store(self, store: StoreResolver | None) -> str:
         name, key = self.target.split("/", 1)
-        if _store_resolver is None:
-            importlib.import_module("spkit.store")  # registers its resolver
-        if _store_resolver is None:
-            raise self._error("the saved-connections store is not available", "reinstall spkit")
+        if store is None:  # a caller that forgot the store, not a user's mistake; say what was missing
+            raise self._error(
+                "it names a saved connection's secret, but no saved-connections store was given to read it",
+                "resolve it through spkit.services.secret_values.secret_value, which reads the store",
+            )
         try:
-            return _store_resolver(name, key)
+            return store(name, key)
         except InputError as exc:  # keep the store's code (STORE_CORRUPT, CONNECTION_NOT_FOUND, ...)
             raise SecretReferenceError(
                 f"secret {self.text}: {exc.summary}", code=exc.code, fix=exc.fix

@@ -17,10 +17,10 @@ import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.utils import base64url_encode, to_base64url_uint
 
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+from .certificate_builder import build_certificate
+from .certificate_builder import common_name as subject_name
 
 
 class TokenRejected(Exception):
@@ -41,7 +41,8 @@ class SigningKey:
 
     @property
     def kid(self) -> str:
-        return b64url(self.certificate.fingerprint(hashes.SHA1()))  # noqa: S303 - x5t is SHA-1 by spec
+        thumbprint = self.certificate.fingerprint(hashes.SHA1())  # noqa: S303 - x5t is SHA-1 by spec
+        return base64url_encode(thumbprint).decode("ascii")
 
     def jwk(self) -> dict[str, Any]:
         numbers = self.private_key.public_key().public_numbers()
@@ -51,8 +52,8 @@ class SigningKey:
             "use": "sig",
             "kid": self.kid,
             "x5t": self.kid,
-            "n": b64url(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")),
-            "e": b64url(numbers.e.to_bytes((numbers.e.bit_length() + 7) // 8, "big")),
+            "n": to_base64url_uint(numbers.n).decode("ascii"),
+            "e": to_base64url_uint(numbers.e).decode("ascii"),
             "x5c": [base64.b64encode(der).decode("ascii")],
         }
 
@@ -111,7 +112,7 @@ class TokenService:
             "oid": subject_oid or client_id,
             "sub": subject_oid or client_id,
             "idtyp": "user" if upn else "app",
-            "uti": b64url(uuid.uuid4().bytes),
+            "uti": base64url_encode(uuid.uuid4().bytes).decode("ascii"),
             "ver": "2.0",
         }
         if roles:
@@ -212,19 +213,12 @@ def _not_yet_valid_message(token: str, now: float) -> str:
 def new_signing_key(common_name: str = "sandbox token signing") -> SigningKey:
     from datetime import UTC, datetime, timedelta
 
-    from cryptography.x509.oid import NameOID
-
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=3650))
-        .sign(key, hashes.SHA256())
+    cert = build_certificate(
+        subject_name(common_name),
+        key,
+        not_before=now - timedelta(days=1),
+        not_after=now + timedelta(days=3650),
     )
     return SigningKey(key, cert)

@@ -13,12 +13,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from ..fileio import atomic_write as write_private
+from .certificate_builder import build_certificate, private_key_pem
+from .certificate_builder import common_name as subject_name
 
 APP_CERTIFICATE_KINDS = ("valid", "expired", "not_yet_valid", "small_key")
 SMALL_KEY_BITS = 1024  # below the 2048 bits Entra and its client libraries ask for
@@ -60,19 +62,16 @@ def make_app_certificate(common_name: str, kind: str = "valid") -> tuple[rsa.RSA
 def sign_app_certificate(key: rsa.RSAPrivateKey, common_name: str, kind: str = "valid") -> x509.Certificate:
     """A self-signed client-authentication certificate of ``kind`` for ``key`` (a fleet's apps share
     one key, each with its own certificate)."""
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     start, end = _window(kind, datetime.now(UTC))
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(end)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-        .sign(key, hashes.SHA256())
+    return build_certificate(
+        subject_name(common_name),
+        key,
+        not_before=start,
+        not_after=end,
+        extensions=[
+            (x509.BasicConstraints(ca=False, path_length=None), True),
+            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), False),
+        ],
     )
 
 
@@ -86,10 +85,7 @@ def write_app_certificate(
         if kind_of(certificate) == kind:
             return pem, pfx, certificate
     key, certificate = make_app_certificate(common_name, kind)
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    write_private(pem, certificate.public_bytes(serialization.Encoding.PEM) + key_pem)
+    write_private(pem, certificate.public_bytes(serialization.Encoding.PEM) + private_key_pem(key))
     write_private(
         pfx,
         pkcs12.serialize_key_and_certificates(

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from ..fileio import atomic_write_json as write_json
+from .clouds import CLOUDS
+from .farm.state import ALL, Farm, FarmUser
 from .identity.first_party import card_entries as public_client_entries
-from .state import ALL, CLOUDS, App, Farm, FarmUser, SandboxState, Tenant
+from .state import App, SandboxState, Tenant
 
 # Farms with more site collections than this list only counts per user on the card, not every URL.
 CARD_SITE_URLS_MAX = 1000

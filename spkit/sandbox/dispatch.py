@@ -6,9 +6,10 @@ import logging
 import time
 from email.utils import formatdate
 
+from .faults import ScenarioServerError
 from .http import Request, Response, Route
 from .service import Service
-from .state import SandboxState, ScenarioServerError
+from .state import SandboxState
 
 log = logging.getLogger("spkit.sandbox")
 

@@ -32,6 +32,7 @@ from ..errors import SandboxInputError
 from ..fileio import atomic_write as write_private
 from ..fileio import private_folder
 from .app_certificates import sign_app_certificate
+from .certificate_builder import private_key_pem
 from .scenario import CredentialVault
 from .state import SandboxState
 
@@ -134,9 +135,7 @@ class FleetVault(CredentialVault):
                 return pem, pfx, x509.load_pem_x509_certificate(pem.read_bytes())  # the first block
         key = self._fleet_key()
         cert = sign_app_certificate(key, f"{app} ({tenant} sandbox)")
-        key_pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        key_pem = private_key_pem(key)
         friendly = f"{app} ({tenant} sandbox)".encode()
         pfx_data = pkcs12.serialize_key_and_certificates(
             friendly, key, cert, None, serialization.NoEncryption()
@@ -154,14 +153,7 @@ class FleetVault(CredentialVault):
                 self._key = loaded
             else:
                 self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-                write_private(
-                    path,
-                    self._key.private_bytes(
-                        serialization.Encoding.PEM,
-                        serialization.PrivateFormat.PKCS8,
-                        serialization.NoEncryption(),
-                    ),
-                )
+                write_private(path, private_key_pem(self._key))
         return self._key
 
 

@@ -20,15 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SandboxError, SandboxInputError
+from . import card_client
 from .access_tokens import TokenService
 from .ca import ensure_ca, issue_fault_certificate, issue_server_certificate
 from .card import CARD_NAME, build_card, write_card
 from .directory import SandboxDirectory, serve_directory, stop_recorded
 from .dispatch import Dispatcher
+from .faults import Faults
 from .fleet import MAX_TENANTS, FleetVault, server_names, with_tenants
 from .scenario import build_state, load_scenario, scenario_faults
 from .server import Listener
-from .state import Faults, SandboxState
+from .state import SandboxState
 
 log = logging.getLogger("spkit.sandbox")
 
@@ -484,12 +486,9 @@ def status(state_dir: Path) -> dict[str, Any]:
     pid = card.get("pid")
     if not card_process_alive(card):
         return {"running": False, "answers": False, "pid": pid, "reason": "the card's process is gone"}
-    from ..http.session import session_for_card
-
     try:
-        with session_for_card(card) as session:
-            r = session.get(f"{card['cloud']['authority_host']}/common/discovery/v2.0/keys", timeout=5)
-        ok = r.status_code == 200 and "keys" in r.json()
+        code, body = card_client.get(card, f"{card['cloud']['authority_host']}/common/discovery/v2.0/keys")
+        ok = code == 200 and "keys" in json.loads(body)
         return {
             "running": True,
             "answers": ok,

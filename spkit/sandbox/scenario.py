@@ -26,25 +26,21 @@ from ..fileio import atomic_write as write_private
 from ..fileio import atomic_write_json as write_json
 from ..fileio import private_folder
 from .access_tokens import SigningKey, new_signing_key
-from .scenario_faults import ScenarioFaults, parse_faults
-from .state import (
+from .certificate_builder import private_key_pem
+from .clouds import CLOUDS
+from .farm.state import (
     ALL,
-    CLOUDS,
     FARM_BUILDS,
     FARM_DEPARTMENTS,
     FARM_SPECIAL_GROUPS,
-    App,
-    ClientSecret,
     Farm,
     FarmSiteCatalog,
     FarmUser,
-    KeyCredential,
-    SandboxState,
-    SiteCatalog,
-    Tenant,
-    User,
-    stable_guid,
 )
+from .guids import stable_guid
+from .scenario_faults import ScenarioFaults, parse_faults
+from .site_catalog import SiteCatalog
+from .state import App, ClientSecret, KeyCredential, SandboxState, Tenant, User
 
 _KNOWN_TOP_KEYS = {"tenants", "farms", "faults"}
 _KNOWN_TENANT_KEYS = {"name", "display_name", "domains", "sites", "personal_sites", "users", "apps", "cloud"}
@@ -430,12 +426,7 @@ class CredentialVault:
             key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
             return SigningKey(key, x509.load_pem_x509_certificate(cert_path.read_bytes()))  # type: ignore[arg-type]
         made = new_signing_key()
-        write_private(
-            key_path,
-            made.private_key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            ),
-        )
+        write_private(key_path, private_key_pem(made.private_key))
         write_private(cert_path, made.certificate.public_bytes(serialization.Encoding.PEM), mode=0o644)
         return made
 

@@ -37,7 +37,7 @@ from typing import Any
 
 from ..errors import SandboxInputError
 from .ca import CERTIFICATE_FAULTS
-from .state import ServerErrorRule, ThrottleRule
+from .faults import ServerErrorRule, ThrottleRule
 
 KNOWN_KEYS = {
     "clock_skew_s",

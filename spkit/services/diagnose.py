@@ -195,7 +195,7 @@ def diagnose_profile(
     read (the app's role assignments, its registered certificates: ``diagnose_admin``)."""
     result = verify_profile(profile, progress=progress, **options)
     if admin is not None and profile.kind == "online":
-        from .diagnose_admin import refine_with_admin
+        from .online.admin_evidence import refine_with_admin
 
         result = refine_with_admin(result, profile, admin)  # type: ignore[arg-type]
     return diagnose_result(result)
@@ -218,7 +218,7 @@ def admin_sign_in(
     def sign_in() -> Any:
         from ..models.secrets import parse_secret_ref
         from .onboarding import admin_context
-        from .target import target_from_profile
+        from .online.tenant_target import target_from_profile
 
         target = target_from_profile(profile)  # type: ignore[arg-type]
         secret = password(target) if password else None

@@ -276,3 +276,16 @@ def json_body(response: requests.Response, what: str) -> Any:
             evidence=response.text[:200],
             fix="the address may point at something that is not the expected service (a proxy or login page)",
         ) from exc
+
+
+def odata_error_text(response: requests.Response) -> str:
+    """The code and message of SharePoint's error body (nometadata or verbose), else the text."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    err = body.get("odata.error") or body.get("error") or {}
+    message = err.get("message")
+    if isinstance(message, dict):
+        message = message.get("value")
+    return " ".join(str(x) for x in (err.get("code", ""), message or body.get("error_description", "")) if x)

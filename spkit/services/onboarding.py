@@ -15,13 +15,15 @@ from typing import Any
 
 from ..errors import InputError
 from ..http.session import SpkitSession
+from ..models.app_ownership import was_created_by_spkit
 from ..models.cert_store import CertificateStore
-from ..models.profile import Profile
-from .admin_session import ShowCode, sign_in_admin
-from .admin_signin import AdminSignIn, require_admin
-from .discovery import TenantDiscovery
-from .graph_client import GraphClient
-from .registration import (
+from ..models.profile import Profile, load_profile, profile_from_dict, read_profile_mapping
+from ..models.profile_fields import ProfileFieldError
+from ..models.results import StepResult, VerificationResult
+from .online.admin_session import ShowCode, sign_in_admin
+from .online.admin_signin import AdminSignIn, require_admin
+from .online.graph_client import GraphClient
+from .online.registration import (
     DEFAULT_DISPLAY_NAME,
     RegistrationPlan,
     RegistrationResult,
@@ -30,7 +32,9 @@ from .registration import (
     unregister_app,
     wait_for_consent,
 )
-from .target import Target
+from .online.tenant_discovery import TenantDiscovery
+from .online.tenant_target import Target, target_from_profile
+from .verification import verify_profile
 
 Progress = Callable[[str], None]
 # Which admin role a step needs: any SharePoint/Global Administrator, a Global Administrator, or none.
@@ -97,12 +101,13 @@ def preview_registration(
     preset: str = "full",
     display_name: str = DEFAULT_DISPLAY_NAME,
     days: int = 730,
-    existing_client_id: str | None = None,
+    registration: Mapping[str, Any] | None = None,
     rotate: bool = False,
     new: bool = False,
     store: CertificateStore | None = None,
 ) -> RegistrationPlan:
-    """What an automatic registration will create or reuse, before anything changes."""
+    """What an automatic registration will create or reuse, before anything changes. ``registration``
+    is the record of the connection being registered again: the app spkit made for it is reused."""
     if new and rotate:
         raise InputError("a new app and a certificate rotation exclude each other", code="USAGE")
     return plan_registration(
@@ -112,10 +117,15 @@ def preview_registration(
         display_name=display_name,
         preset=preset,
         days=days,
-        existing_client_id=existing_client_id,
+        existing_client_id=reused_app_id(registration),
         rotate=rotate,
         new=new,
     )
+
+
+def reused_app_id(registration: Mapping[str, Any] | None) -> str | None:
+    """The client ID of the app spkit registered for a connection (None: nothing of spkit's to reuse)."""
+    return registration.get("client_id") if registration and was_created_by_spkit(registration) else None
 
 
 def register_app(
@@ -186,9 +196,49 @@ def save_connection(
     return connections.add(profile, secrets=secrets, registration=registration, replace=replace, name=name)
 
 
-def was_created_by_spkit(registration: Mapping[str, Any] | None) -> bool:
-    """The one rule for "this app is ours to delete": the registration record says spkit created it."""
-    return bool(registration and registration.get("created_by") == "spkit")
+def add_connection(
+    path: str | Path,
+    *,
+    name: str | None = None,
+    client_secret: Callable[[], str] | None = None,
+    replace: bool = False,
+    warn: Progress | None = None,
+    store: Any = None,
+):
+    """Save a parameters file as a connection (``spkit connections add``); returns the ``SavedConnection``.
+
+    With ``client_secret`` the file names no secret: the value (asked for only once the file is known to
+    be right) is kept encrypted in the store and the saved profile refers to ``store:NAME/client_secret``.
+    The profile's warnings go to ``warn`` before anything is saved."""
+    from ..store.connections import ConnectionStore, store_ref
+
+    warn = warn or (lambda _text: None)
+    connections = store or ConnectionStore()
+    path = Path(path)
+    if client_secret is None:
+        profile = load_profile(path)
+    else:
+        data = read_profile_mapping(path)
+        if "certificate" in data:
+            raise ProfileFieldError(
+                "certificate",
+                "the profile uses a certificate; --client-secret-stdin is for a profile with a client secret",
+                source=str(path),
+                fix="remove --client-secret-stdin, or replace certificate: with client_secret:",
+                code="PROFILE_CREDENTIAL_BOTH",
+            )
+        saved_as = name if name is not None else data.get("name")
+        if isinstance(saved_as, str):
+            data["client_secret"] = store_ref(saved_as, "client_secret")
+        if name is not None:
+            data["name"] = name
+        profile = profile_from_dict(data, source=str(path), base_dir=path.expanduser().absolute().parent)
+    for warning in profile.warnings:
+        warn(warning)
+    if client_secret is None:
+        return connections.add(profile, replace=replace, name=name)
+    secrets = {"client_secret": client_secret()}
+    return connections.add(profile.to_dict(), secrets=secrets, replace=replace, name=name)
 
 
 @dataclass
@@ -199,39 +249,51 @@ class RemovedConnection:
     app_left_behind: bool  # an app spkit created still exists in Entra ID
 
 
+# How a face signs a Global Administrator in for a saved connection (its password source, its way of
+# showing a device code): called with the connection's tenant and the connection, only when needed.
+AdminFor = Callable[[Target, Any], AdminContext]
+
+
 def remove_connection(
     name: str,
     *,
-    unregister_with: AdminContext | None = None,
+    unregister: AdminFor | None = None,
     store: Any = None,
     progress: Progress | None = None,
 ) -> RemovedConnection:
-    """Delete a saved connection; with ``unregister_with`` (a signed-in Global Administrator) first
-    delete the app spkit created for it, so the connection goes only once its app is gone."""
+    """Delete a saved connection. With ``unregister`` the app spkit created for it goes first: a
+    connection whose app is not spkit's is refused before anyone signs in, then ``unregister`` signs a
+    Global Administrator in (their session ends with this call), and the connection goes only once its
+    app is gone."""
     from ..store.connections import ConnectionStore
 
     connections = store or ConnectionStore()
     saved = connections.get(name)
     ours = was_created_by_spkit(saved.registration)
     deleted = None
-    if unregister_with is not None:
+    if unregister is not None:
         if not ours:
             raise InputError(
                 f"connection '{saved.name}' has no app registration made by spkit to unregister",
                 code="UNREGISTER_NOTHING",
                 fix="remove it without unregistering; an app an administrator registered is theirs to delete",
             )
-        client_id = saved.registration.get("client_id") if saved.registration else None
-        deleted = unregister_app(
-            unregister_with.graph, client_id, force=False, progress=progress or (lambda _text: None)
-        )
+        client_id = saved.registration.get("client_id")
+        ctx = unregister(target_from_profile(saved.profile), saved)
+        try:
+            require_admin(ctx.signin, for_registration=True)
+            deleted = unregister_app(
+                ctx.graph, client_id, force=False, progress=progress or (lambda _t: None)
+            )
+        finally:
+            ctx.close()
         deleted = deleted or {"appId": client_id, "displayName": None, "already_gone": True}
     connections.remove(saved.name)
     return RemovedConnection(
         name=saved.name,
         registration=saved.registration,
         unregistered=deleted,
-        app_left_behind=ours and unregister_with is None,
+        app_left_behind=ours and unregister is None,
     )
 
 
@@ -244,24 +306,40 @@ def delete_app(ctx: AdminContext, client_id: str, *, force: bool = False, progre
 class CompletedRegistration:
     result: RegistrationResult
     profile_data: dict[str, Any]
+    profile: Profile  # the registered connection, to verify
     saved: Any  # the SavedConnection, when it was saved
     written_to: Path | None
+    verification: VerificationResult | None = None  # with ``verify``: the registered connection, tried
+
+    @property
+    def registration(self) -> dict[str, Any]:
+        """The registration record a saved connection keeps (what spkit made, to reuse or remove)."""
+        return self.result.registration_record()
 
 
 def complete_registration(
     ctx: AdminContext,
     plan: RegistrationPlan,
     *,
-    connection_name: str | None = None,
-    replace: bool = False,
+    save_as: str | None = None,
+    connection: Any = None,
+    save: bool = True,
     profile_out: Path | None = None,
+    verify: bool = False,
+    on_step: Callable[[StepResult], None] | None = None,
+    on_registered: Callable[[RegistrationResult, dict[str, Any]], None] | None = None,
     consent_timeout_s: float = 180.0,
     progress: Progress | None = None,
     store: Any = None,
     certificates: CertificateStore | None = None,
 ) -> CompletedRegistration:
     """Register (plan → apply → consent), then build the profile, write it to ``profile_out`` if given,
-    and save it as ``connection_name`` if given (``replace``: the connection being edited)."""
+    and save it: as ``save_as``, else as ``connection`` (the saved connection registered again, which the
+    result replaces); nothing is saved when neither is given, or with ``save=False`` (the wizard saves
+    only on Save: the profile is still named ``save_as``). ``on_registered(result, profile_data)`` hears
+    the applied registration before anything else can fail, so a face keeps it; with ``verify`` the
+    profile is verified, each step reported to ``on_step``."""
+    connection_name = save_as or (connection.name if connection is not None else None)
     result = register_app(
         ctx,
         plan,
@@ -272,18 +350,25 @@ def complete_registration(
     )
     name = connection_name or default_connection_name(ctx.target)
     data = registered_profile_data(result, ctx.target, ctx.signin.upn, name)
+    if on_registered is not None:
+        on_registered(result, data)
     if profile_out is not None:
         write_profile_yaml(data, profile_out)
     saved = None
-    if connection_name:
+    if connection_name and save:
         saved = save_connection(
             data,
             name=connection_name,
             registration=result.registration_record(),
-            replace=replace,
+            replace=connection is not None,
             store=store,
         )
-    return CompletedRegistration(result, data, saved, profile_out)
+    profile = profile_from_dict(data, source="registration result")
+    done = CompletedRegistration(result, data, profile, saved, profile_out)
+    if verify:
+        (progress or (lambda _text: None))("verifying the connection")
+        done.verification = verify_profile(profile, progress=on_step)
+    return done
 
 
 def write_profile_yaml(data: Mapping[str, Any], path: Path) -> Path:

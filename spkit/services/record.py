@@ -19,11 +19,12 @@ from pathlib import Path
 
 from ..errors import CheckError, SpkitError
 from ..models.cert_store import CertificateStore
-from ..models.profile import CertificateThumbprintCredential, OnlineProfile
+from ..models.online_profile import CertificateThumbprintCredential, OnlineProfile
 from ..models.results import VerificationResult
 from ..store import ConnectionStore, SavedConnection, store_path
 from .record_facts import record_facts
 from .record_sections import record_sections
+from .secret_values import secret_value
 
 __all__ = [
     "DEFAULT_OUT_DIR",
@@ -182,7 +183,7 @@ def _known_secrets(saved: SavedConnection, store: ConnectionStore) -> list[str]:
     for ref in refs:
         if ref is not None and ref.kind != "store":
             with contextlib.suppress(SpkitError):
-                values.append(ref.resolve(profile.card))
+                values.append(secret_value(ref, profile.card))
     if isinstance(profile, OnlineProfile) and isinstance(profile.credential, CertificateThumbprintCredential):
         with contextlib.suppress(SpkitError):
             pem = CertificateStore().get(profile.credential.thumbprint).private_key_pem().decode()

@@ -21,19 +21,21 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from .. import __version__
 from ..errors import SpkitError
+from ..models.app_ownership import was_created_by_spkit
 from ..models.cert_store import CertificateStore
 from ..models.certificates import load_certificate
-from ..models.onprem_profile import OnpremProfile
-from ..models.permissions import APP_ROLES, RESOURCE_NAMES
-from ..models.profile import (
+from ..models.online_profile import (
     CertificateFileCredential,
     CertificateThumbprintCredential,
     ClientSecretCredential,
     OnlineProfile,
 )
+from ..models.onprem_profile import OnpremProfile
+from ..models.permissions import APP_ROLES, RESOURCE_NAMES
 from ..models.results import StepStatus, VerificationResult
-from ..models.secrets import SecretRef, register_store_resolver
-from ..store import ConnectionStore, SavedConnection, resolve_store_secret
+from ..models.secrets import SecretRef
+from ..store import ConnectionStore, SavedConnection
+from .secret_values import secret_value, secrets_from
 from .verification import verify_profile
 
 KIND_LABELS = {"online": "SharePoint Online (Office 365)", "onprem": "On-premises SharePoint Server"}
@@ -105,15 +107,12 @@ def who_and_when(run_at: str | datetime | None = None) -> dict[str, str]:
 @contextmanager
 def _secrets_from(store: ConnectionStore, *, custom: bool) -> Iterator[None]:
     """Resolve ``store:`` references through ``store`` while verifying (only matters for another store
-    than the default one, which the registered resolver reads)."""
+    than the default one, which ``secret_value`` reads unless told otherwise)."""
     if not custom:
         yield
         return
-    register_store_resolver(store.secret)
-    try:
+    with secrets_from(store):
         yield
-    finally:
-        register_store_resolver(resolve_store_secret)
 
 
 # --- Online ---------------------------------------------------------------------------------------
@@ -190,7 +189,7 @@ def _registration(
             return "not checked"
         return "yes" if name in seen[resource] else "no"
 
-    if record and record.get("created_by") == "spkit":
+    if was_created_by_spkit(record):
         listed = record.get("permissions") or []
         permissions = [
             {
@@ -257,7 +256,7 @@ def _online_credential(profile: OnlineProfile) -> dict[str, Any]:
             location = f"the local certificate store ({store.root})"
         else:
             assert isinstance(credential, CertificateFileCredential)
-            password = credential.password.resolve(profile.card) if credential.password else None
+            password = secret_value(credential.password, profile.card) if credential.password else None
             cert = load_certificate(credential.path, password, key_path=credential.key_path)
             location = f"the file {credential.path}"
     except SpkitError as error:  # the verification's token step says the same, with its fix

@@ -22,6 +22,7 @@ import time
 import urllib.error
 import urllib.request
 import webbrowser
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -340,3 +341,58 @@ def open_in_browser(url: str) -> None:
             webbrowser.open(url, new=2)
 
     threading.Thread(target=_open, name="spkit-wizard-browser", daemon=True).start()
+
+
+# --- the whole run ----------------------------------------------------------------------------------
+
+
+@dataclass
+class WizardRun:
+    """How a served wizard ended: stopped by Ctrl-C (its log removed), or by itself (its exit code, the
+    log kept for the fix)."""
+
+    server: WizardServer
+    interrupted: bool
+    exit_code: int | None = None
+
+
+def serve_wizard(
+    port: int = 0,
+    sandbox: Path | None = None,
+    *,
+    on_ready: Callable[[WizardServer], None] = lambda _server: None,
+    open_browser: bool = False,
+    notebook: Path = WIZARD_NOTEBOOK,
+) -> WizardRun:
+    """``spkit wizard``: refuse a taken port or a wrong sandbox card before anything starts, serve the
+    wizard, tell ``on_ready`` where it is (and open the browser if asked), then wait for Ctrl-C or for the
+    server to end by itself. Either way Voilà and its kernels are stopped before this returns."""
+    if port:
+        check_port(port)
+    card = resolve_sandbox_card(sandbox)
+    server = start_wizard(port=port, sandbox_card=card, notebook=notebook)
+    try:
+        on_ready(server)
+        if open_browser:
+            open_in_browser(server.url)
+        code = wait_wizard(server)
+    except KeyboardInterrupt:
+        with _interrupts_ignored():  # a second Ctrl-C must not cut the shutdown short
+            stop_wizard(server)
+            discard_log(server)
+        return WizardRun(server, interrupted=True)
+    stop_wizard(server)
+    return WizardRun(server, interrupted=False, exit_code=code)
+
+
+@contextlib.contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """SIGINT ignored for the block (signal handlers belong to the main thread: elsewhere, nothing)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -1,13 +1,12 @@
 """Saved connections ("defined connections"): profiles with references, their app registration, and
 their secrets encrypted at rest; plus MSAL's token cache kept between runs.
 
-Importing this package registers the resolver of ``store:CONNECTION/KEY`` secret references, so
-``SecretRef.resolve()`` can decrypt them without ``spkit.models`` knowing how the store works.
+``resolve_store_secret`` is what ``SecretRef.resolve(store=...)`` takes to decrypt a
+``store:CONNECTION/KEY`` reference, so ``spkit.models`` never needs to know how the store works.
 """
 
 from __future__ import annotations
 
-from ..models.secrets import register_store_resolver
 from .connections import SECRET_FIELDS, ConnectionStore, SavedConnection, store_ref
 from .errors import (
     ConnectionExistsError,
@@ -27,8 +26,6 @@ def resolve_store_secret(name: str, key: str) -> str:
     """``store:NAME/KEY`` → the value, from the default store (``SPKIT_CONFIG_DIR`` applies)."""
     return ConnectionStore().secret(name, key)
 
-
-register_store_resolver(resolve_store_secret)
 
 __all__ = [
     "SECRET_FIELDS",

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..errors import ProfileError
 from ..fileio import atomic_write
+from ..models.app_ownership import was_created_by_spkit
 from ..models.profile import Profile, profile_from_dict
 from ..models.secrets import parse_secret_ref
 from .changes import apply_changes
@@ -100,7 +101,7 @@ class SavedConnection:
             "sharepoint_url": data.get("sharepoint_url"),
             "tenant_id": data.get("tenant_id"),
             "credential": self.credential_kind,
-            "registered_by_spkit": bool(self.registration and self.registration.get("created_by") == "spkit"),
+            "registered_by_spkit": was_created_by_spkit(self.registration),
             "saved_at": self.saved_at,
         }
 

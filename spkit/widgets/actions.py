@@ -5,54 +5,35 @@ tests call them directly. Every outcome is also handed to the draft, which keeps
 
 from __future__ import annotations
 
-import contextlib
-import os
-import secrets
-import shutil
-import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from itertools import islice
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import AuthorizationError, CertificateError, InputError, SpkitError
+from ..errors import AuthorizationError, InputError, SpkitError
+from ..models.app_ownership import was_created_by_spkit
 from ..models.cert_store import CertificateStore, StoredCertificate, StoreEntry
-from ..models.profile import profile_from_dict
 from ..models.results import StepResult, VerificationResult
-from ..services.admin_signin import DeviceCode, require_admin
+from ..services.ad.browse import browse_administrators
+from ..services.certificate_uploads import Upload, import_uploaded_certificate
 from ..services.onboarding import (
     AdminContext,
     admin_context,
+    complete_registration,
     preview_registration,
-    register_app,
-    registered_profile_data,
     remove_connection,
     save_connection,
-    was_created_by_spkit,
 )
-from ..services.registration import DEFAULT_DISPLAY_NAME
-from ..services.target import Target, target_from_options, target_from_profile
-from ..services.verification import verify_profile
+from ..services.online.admin_signin import DeviceCode, require_admin
+from ..services.online.registration import DEFAULT_DISPLAY_NAME, RegistrationResult
+from ..services.online.tenant_target import Target, target_from_options
+from ..services.transient_secrets import verify_with_typed_secrets
 from ..store import ConnectionStore, SavedConnection, store_ref
 from .draft import AUTOMATIC, ONLINE, ONPREM, Draft, SignedIn
 
 ShowCode = Callable[[DeviceCode], None]
 Say = Callable[[str], None]
-CERT_EXTENSIONS = (".pfx", ".p12", ".pem", ".cer", ".crt")
-KEY_EXTENSIONS = (".key", ".pem")
-BROWSE_LIMIT = 200  # a picker, not a report: the first page of administrators is what a person reads
-ADMIN_GROUP_ENV = "SPKIT_AD_ADMIN_GROUP"  # the group whose members Browse lists (default: all users)
-TRANSIENT_PREFIX = "SPKIT_WIZARD_SECRET_"
-
-
-@dataclass(frozen=True)
-class Upload:
-    """One file the browser sent (FileUpload): its name and bytes."""
-
-    name: str
-    content: bytes = field(repr=False)
 
 
 @dataclass
@@ -126,26 +107,22 @@ class WizardActions:
     ):
         """Remove a saved connection; with ``unregister``, a Global Administrator signs in (cached, else a
         device code) and the app spkit created goes first."""
-        ctx = None
-        if unregister:
-            saved = self.saved(name)
-            if not was_created_by_spkit(saved.registration):
-                raise InputError(
-                    f"connection '{name}' has no app registration made by spkit to unregister",
-                    code="UNREGISTER_NOTHING",
-                    fix="remove it only; an app an administrator registered is theirs to delete",
-                )
-            admin = (upn or saved.profile_data.get("application_account") or "").strip()
-            ctx = admin_context(
-                target_from_profile(saved.profile), admin, show_code=show_code, require="global"
-            )
+
+        def admin(target: Target, saved: SavedConnection) -> AdminContext:
+            who = (upn or saved.profile_data.get("application_account") or "").strip()
+            return admin_context(target, who, show_code=show_code, require="global")
+
         try:
             return remove_connection(
-                name, unregister_with=ctx, store=self.store, progress=say or (lambda _t: None)
+                name,
+                unregister=admin if unregister else None,
+                store=self.store,
+                progress=say or (lambda _t: None),
             )
-        finally:
-            if ctx is not None:
-                ctx.close()
+        except InputError as error:
+            if error.code == "UNREGISTER_NOTHING":  # in the card's words: its Remove-only button
+                error.fix = "remove it only; an app an administrator registered is theirs to delete"
+            raise
 
     # --- Admin credentials --------------------------------------------------------------------------
 
@@ -208,13 +185,11 @@ class WizardActions:
             raise InputError("sign in first", code="ADMIN_SIGNIN_NEEDED")
         for _attempt in range(5):  # the name or the choice changed meanwhile: preview what holds now
             generation = draft.plan_generation
-            record = draft.registration_record
-            existing = record.get("client_id") if was_created_by_spkit(record) else None
             try:
                 plan = preview_registration(
                     self.admin,
                     display_name=draft["app_name"].strip() or DEFAULT_DISPLAY_NAME,
-                    existing_client_id=existing,
+                    registration=draft.registration_record,
                     rotate=draft.plan_choice == "rotate",
                     new=draft.plan_choice == "new",
                 )
@@ -234,106 +209,21 @@ class WizardActions:
 
     def import_certificate(self, uploads: list[Upload], password: str | None) -> StoredCertificate:
         """Install an uploaded .pfx/.p12, .pem (certificate and key) or .cer/.crt with its .key in the
-        local store. The files go to a private temporary folder only for the time of the import."""
-        if not uploads:
-            raise CertificateError(
-                "no file chosen",
-                code="CERT_NO_FILE",
-                fix="choose the certificate file (.pfx, .pem, .cer + .key)",
-            )
-        certs = [u for u in uploads if Path(u.name).suffix.lower() in CERT_EXTENSIONS]
-        keys = [u for u in uploads if Path(u.name).suffix.lower() in KEY_EXTENSIONS and u not in certs[:1]]
-        if not certs:
-            raise CertificateError(
-                f"{', '.join(u.name for u in uploads)}: not a certificate file",
-                code="CERT_UNKNOWN_EXTENSION",
-                fix="choose a .pfx/.p12, a .pem with the key, or a .cer/.crt together with its .key",
-            )
-        with _private_folder() as folder:
-            cert_path = _write_private(folder, certs[0])
-            key_path = _write_private(folder, keys[0]) if keys else None
-            try:
-                return self.certificates.import_file(cert_path, password or None, key_path=key_path)
-            except CertificateError as error:  # name the file the user chose, not the private copy
-                hidden = f"{folder}{os.sep}"
-                raise CertificateError(
-                    error.summary.replace(hidden, ""),
-                    code=error.code,
-                    evidence=error.evidence.replace(hidden, ""),
-                    fix=error.fix.replace(hidden, ""),
-                ) from None
+        local store (``services.certificate_uploads``)."""
+        return import_uploaded_certificate(self.certificates, uploads, password)
 
     # --- Admin credentials (on-premises): Browse ------------------------------------------------------
 
     def browse(self, draft: Draft, domain: str | None = None) -> BrowseResult:
         """Administrators' UPNs from Active Directory: the farm's domain, or a domain it trusts (an
         untrusted one is refused with "type the UPN", as the guide says)."""
-        from ..services.ad import list_trusts, open_directory, plan_domain
-
-        settings, group = self._directory(draft)
-        with open_directory(settings) as directory:
-            own = directory.domain
-            trusts = list_trusts(directory)
-            domains = [(own, own)] + [
-                (t.partner if t.trusted else f"{t.partner} (not trusted)", t.partner) for t in trusts
-            ]
-            wanted = (domain or own).strip().lower()
-            if wanted == own:
-                return self._admins(directory, group, wanted, domains)
-            try:
-                base = plan_domain(directory, wanted)  # untrusted: DomainNotTrustedError, "type the UPN"
-            except InputError as error:
-                if error.code != "AD_TRUST_NEEDS_OWN_QUERY" or draft.card is None:
-                    raise
-            else:
-                return self._admins(directory, group, wanted, domains, base=base)
-        # A trusted domain of another forest: its own directory, as the sandbox's card describes it.
-        settings, group = self._directory(draft, wanted)
-        with open_directory(settings) as partner:
-            return self._admins(partner, group, wanted, domains)
-
-    @staticmethod
-    def _admins(directory, group_name, domain, domains, base=None) -> BrowseResult:
-        from ..services.ad import list_users, resolve_group, use_nested
-
-        group = resolve_group(directory, group_name) if group_name and base is None else None
-        users = list(
-            islice(
-                list_users(
-                    directory,
-                    group=group,
-                    nested=use_nested(directory, "auto") if group else False,
-                    enabled_only=True,
-                    base=base,
-                ),
-                BROWSE_LIMIT,
-            )
-        )
-        count = len(users)
+        found = browse_administrators(draft.card, domain)
+        domains = [(name if trusted else f"{name} (not trusted)", name) for name, trusted in found.domains]
+        count = len(found.users)
+        group = found.group
         who = f"member{'s' * (count != 1)} of {group.name}" if group else f"user{'s' * (count != 1)}"
-        note = f"{count} {who} in {domain}" + (" (the first ones)" if len(users) == BROWSE_LIMIT else "")
-        return BrowseResult(users, domain, domains, note)
-
-    def _directory(self, draft: Draft, domain: str | None = None):
-        """(settings, administrators' group) for the sandbox's directory when the wizard knows a sandbox
-        card that serves one, else for the directory the ``SPKIT_AD_*`` environment names; neither is
-        "no directory configured: type the UPN"."""
-        from ..services.ad import build_settings
-
-        group = os.environ.get(ADMIN_GROUP_ENV, "").strip() or None
-        card = draft.card
-        if card is not None and not os.environ.get("SPKIT_AD_SERVER"):
-            from ..services.ad.sandbox_directory import (
-                card_domain,
-                directory_settings_from_card,
-                no_directory_error,
-            )
-
-            settings = directory_settings_from_card(card, domain=domain)
-            if settings is None:
-                raise no_directory_error(card)  # says why the sandbox serves none (no slapd, ...)
-            return settings, group or card_domain(card, domain).get("admins_group")
-        return build_settings(server=None, user=None), group
+        note = f"{count} {who} in {found.domain}" + (" (the first ones)" if found.truncated else "")
+        return BrowseResult(found.users, found.domain, domains, note)
 
     # --- Configuration ------------------------------------------------------------------------------
 
@@ -347,7 +237,6 @@ class WizardActions:
     ) -> Configured:
         """Try the connection for real: register the app (automatic), then verify every step, each one
         reported to ``on_step`` as it finishes. Nothing is saved."""
-        say = say or (lambda _text: None)
         name = draft["name"].strip() or draft.default_name()
         registration = None
         revision = draft.revision
@@ -358,30 +247,32 @@ class WizardActions:
                     code="PLAN_NOT_CONFIRMED",
                     fix="go Back to Application registration and confirm the preview",
                 )
-            result = register_app(
+
+            def registered(result: RegistrationResult, data: dict[str, Any]) -> None:
+                """Kept in the draft as soon as it is applied, even when the verification fails."""
+                draft.registration_record = result.registration_record()
+                draft.registered_profile = data
+                draft.plan = None  # applied: a second Configure plans again (and reuses this app)
+                draft.plan_confirmed = False
+
+            done = complete_registration(
                 self.admin,
                 draft.plan,
-                connection_name=name,
+                save_as=name,
+                save=False,
+                verify=True,
+                on_step=on_step,
+                on_registered=registered,
                 consent_timeout_s=consent_timeout_s,
                 progress=say,
             )
-            registration = result.registration_record()
-            data = registered_profile_data(result, self.admin.target, self.admin.signin.upn, name)
-            draft.registration_record = registration
-            draft.registered_profile = data
-            draft.plan = None  # applied: a second Configure plans again (and reuses this app)
-            draft.plan_confirmed = False
-            profile = profile_from_dict(data, source="the wizard")
-            say("verifying the connection")
-            verified = verify_profile(profile, progress=on_step)
+            verified, data, registration = done.verification, done.profile_data, done.registration
         else:
-            with transient_secrets(draft.secrets_to_store()) as refs:
-                refs = {**self._kept_refs(draft), **refs}
-                data = draft.profile_data(name, refs)
-                profile = profile_from_dict(data, source="the wizard")
-                say("verifying the connection")
-                verified = verify_profile(profile, progress=on_step)
-            data = draft.profile_data(name, {key: store_ref(name, key) for key in refs})
+            kept, typed = self._kept_refs(draft), draft.secrets_to_store()
+            verified = verify_with_typed_secrets(
+                lambda refs: draft.profile_data(name, refs), typed, kept=kept, on_step=on_step, progress=say
+            )
+            data = draft.profile_data(name, {key: store_ref(name, key) for key in {**kept, **typed}})
         if draft.revision == revision:
             draft.set_configured(verified, data if registration is not None else draft.registered_profile)
         return Configured(verified, data, registration)
@@ -424,43 +315,6 @@ class WizardActions:
 
         out_dir = self.record_dir or Path.cwd() / DEFAULT_OUT_DIR
         return write_record(name, out_dir, store=self.store)
-
-
-@contextlib.contextmanager
-def transient_secrets(values: Mapping[str, str]) -> Iterator[dict[str, str]]:
-    """References to typed secrets for the time of one verification: ``env:`` variables of this process
-    with random names, removed when the block ends, so the profile (and every message or fact shown
-    while it is verified) holds a reference, never the value, and nothing is written to disk."""
-    names: list[str] = []
-    refs: dict[str, str] = {}
-    try:
-        for key, value in values.items():
-            var = f"{TRANSIENT_PREFIX}{key.upper()}_{secrets.token_hex(6).upper()}"
-            os.environ[var] = value
-            names.append(var)
-            refs[key] = f"env:{var}"
-        yield refs
-    finally:
-        for var in names:
-            os.environ.pop(var, None)
-
-
-@contextlib.contextmanager
-def _private_folder() -> Iterator[Path]:
-    folder = Path(tempfile.mkdtemp(prefix="spkit-import-"))  # mode 0700
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _write_private(folder: Path, upload: Upload) -> Path:
-    name = Path(upload.name).name or "upload"
-    path = folder / name
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(upload.content)
-    return path
 
 
 def error_text(error: BaseException) -> str:

@@ -20,10 +20,11 @@ import ipywidgets as w
 
 from ..errors import InputError, ProfileError, SpkitError
 from ..models.results import StepResult
-from ..services.admin_signin import DeviceCode
+from ..services.certificate_uploads import Upload
+from ..services.online.admin_signin import DeviceCode
 from ..store import ConnectionStore
 from . import labels
-from .actions import Upload, WizardActions, error_text
+from .actions import WizardActions, error_text
 from .card import ConnectionsCard
 from .draft import (
     AUTOMATIC,

@@ -20,17 +20,14 @@ from typing import Any
 from ..errors import InputError, ProfileError, SpkitError
 from ..models.accounts import parse_account
 from ..models.address import GERMANY_MOVED_NOTE, SharePointAddress, parse_sharepoint_address
+from ..models.app_ownership import was_created_by_spkit
 from ..models.card import load_card
 from ..models.cert_store import CertificateStore
 from ..models.certificates import normalise_thumbprint
 from ..models.clouds import Cloud, get_cloud, sandbox_cloud
+from ..models.online_fields import parse_application_account, parse_client_id, parse_tenant_ref
 from ..models.permissions import GLOBAL_ADMINISTRATOR, SHAREPOINT_ADMINISTRATOR
-from ..models.profile import (
-    parse_application_account,
-    parse_client_id,
-    parse_profile_name,
-    parse_tenant_ref,
-)
+from ..models.profile_fields import parse_profile_name
 from ..models.secrets import Secret, clean_secret_value
 from ..models.server_address import ServerAddress, check_port, parse_server_address
 from . import labels
@@ -142,7 +139,7 @@ class Draft:
     stored_secrets: tuple[str, ...] = ()  # secrets the edited connection keeps in the store
     known_names: frozenset[str] = frozenset()  # saved connections, so a new name does not clash
     signed_in: SignedIn | None = None
-    plan: Any = None  # the RegistrationPlan the admin previewed (spkit.services.registration)
+    plan: Any = None  # the RegistrationPlan the admin previewed (spkit.services.online.registration)
     plan_confirmed: bool = False
     plan_generation: int = 0  # bumped whenever what the preview depends on changes
     plan_choice: str = ""  # "", "rotate" or "new": what to do when spkit's app exists already
@@ -349,7 +346,7 @@ class Draft:
     def _fill_details_from_registration(self) -> None:
         """Manual registration of a connection spkit registered: its app fills Application details."""
         record = self.registration_record
-        if not record or record.get("created_by") != "spkit":
+        if not was_created_by_spkit(record):
             return
         self.values["client_id"] = str(record.get("client_id") or self["client_id"])
         self.values["tenant_id"] = str(record.get("tenant_id") or self["tenant_id"])
@@ -734,7 +731,7 @@ class Draft:
     # --- the profile the draft describes ---------------------------------------------------------
 
     def target_options(self) -> dict[str, Any]:
-        """The keywords of ``spkit.services.target.target_from_options`` for this draft."""
+        """The keywords of ``spkit.services.online.tenant_target.target_from_options`` for this draft."""
         tenant = self["tenant_id"].strip() if self["registration"] == MANUAL else ""
         return {
             "cloud": self["cloud"],
@@ -848,7 +845,7 @@ class Draft:
                 values["credential"] = SECRET
             elif cert.get("thumbprint"):
                 values["thumbprint"] = str(cert["thumbprint"])
-            spkit_app = bool(saved.registration and saved.registration.get("created_by") == "spkit")
+            spkit_app = was_created_by_spkit(saved.registration)
             values["registration"] = AUTOMATIC if spkit_app else MANUAL
             if spkit_app:
                 draft.registered_profile = copy.deepcopy(data)

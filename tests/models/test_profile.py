@@ -6,14 +6,13 @@ import yaml
 
 from spkit.errors import ProfileError
 from spkit.models.certificates import write_pem
-from spkit.models.profile import (
+from spkit.models.online_profile import (
     CertificateFileCredential,
     CertificateThumbprintCredential,
     ClientSecretCredential,
     OnlineProfile,
-    load_profile,
-    profile_from_dict,
 )
+from spkit.models.profile import load_profile, profile_from_dict, read_profile_mapping
 from spkit.models.secrets import SecretRef
 
 CLIENT_ID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
@@ -299,11 +298,22 @@ def test_client_id_of_microsoft_graph_itself(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "value", ["72f988bf-86f1-41af-91ab-2d7cd011db4", "common", "contoso..com", "contoso.c0m"]
+    ("value", "code", "fix"),
+    [  # without a dot it can only be a GUID; with one, a domain
+        (
+            "72f988bf-86f1-41af-91ab-2d7cd011db4",
+            "PROFILE_GUID_INVALID",
+            "copy the Directory (tenant) ID from",
+        ),
+        ("common", "PROFILE_GUID_INVALID", "copy the Directory (tenant) ID from"),
+        ("contoso..com", "PROFILE_TENANT_INVALID", "copy the Directory (tenant) ID, or write a domain"),
+        ("contoso.c0m", "PROFILE_TENANT_INVALID", "copy the Directory (tenant) ID, or write a domain"),
+    ],
 )
-def test_malformed_tenant_id(tmp_path, value):
+def test_malformed_tenant_id(tmp_path, value, code, fix):
     err = _reject(tmp_path, _base(tenant_id=value), "tenant_id")
-    assert "tenant" in err.fix.lower()
+    assert err.code == code
+    assert err.fix.startswith(fix)
 
 
 def test_unknown_cloud(tmp_path):
@@ -379,7 +389,9 @@ def test_bad_thumbprint(tmp_path):
 def test_thumbprint_read_as_a_number(tmp_path):
     text = yaml.safe_dump(_base(client_secret=None)) + "certificate:\n  thumbprint: 1234567890\n"
     err = _reject(tmp_path, text, "certificate.thumbprint")
-    assert "quote" in err.fix or "text" in err.fix
+    assert err.code == "PROFILE_WRONG_TYPE"
+    assert err.problem == "must be text, not a number"
+    assert err.fix == "write it as text"
 
 
 def test_sandbox_cloud_without_card(tmp_path):
@@ -408,9 +420,18 @@ def test_ca_bundle_missing(tmp_path):
     assert "does not exist" in str(err)
 
 
-@pytest.mark.parametrize("name", ["", "x" * 65, "bad/name", "tab\tname"])
-def test_bad_name(tmp_path, name):
-    _reject(tmp_path, _base(name=name), "name")
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("", "PROFILE_MISSING"),  # blank is "is empty", before the name rule
+        ("x" * 65, "PROFILE_NAME_INVALID"),
+        ("bad/name", "PROFILE_NAME_INVALID"),
+        ("tab\tname", "PROFILE_NAME_INVALID"),
+    ],
+)
+def test_bad_name(tmp_path, name, code):
+    err = _reject(tmp_path, _base(name=name), "name")
+    assert err.code == code
 
 
 def test_onprem_keys_are_checked_as_onprem_keys(tmp_path):
@@ -459,3 +480,43 @@ def test_direct_construction_derives_cloud_and_address():
     assert profile.cloud_obj.name == "usgov-dod"
     assert profile.admin_url == "https://army-admin.sharepoint-mil.us"
     assert profile_from_dict(profile.to_dict()) == profile
+
+
+# --- a parameters file's fields read without validating them (what `connections add` edits) -------
+
+
+def test_read_profile_mapping_returns_the_fields_unvalidated(tmp_path):
+    path = _write(tmp_path, _base(clientid="kept as given", client_id="not a guid"))
+    assert read_profile_mapping(path) == _base(clientid="kept as given", client_id="not a guid")
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("# only a comment\n", "PROFILE_EMPTY"),
+        ("- a\n- b\n", "PROFILE_NOT_MAPPING"),
+        ("name: [unclosed\n", "PROFILE_FILE_INVALID"),
+        ("name: a\nname: b\n", "PROFILE_DUPLICATE_KEY"),
+    ],
+)
+def test_read_profile_mapping_refuses_with_load_profiles_words(tmp_path, text, code):
+    path = _write(tmp_path, text)
+    with pytest.raises(ProfileError) as mapping_error:
+        read_profile_mapping(path)
+    with pytest.raises(ProfileError) as profile_error:
+        load_profile(path)
+    assert mapping_error.value.code == code
+    assert str(mapping_error.value) == str(profile_error.value)
+
+
+def test_read_profile_mapping_of_a_file_that_cannot_be_read(tmp_path):
+    (tmp_path / "latin1.yaml").write_bytes("name: caf\xe9\n".encode("latin-1"))
+    for path, code, problem in [
+        (tmp_path / "nope.yaml", "PROFILE_NOT_FOUND", "file not found"),
+        (tmp_path, "PROFILE_FILE_INVALID", "is a directory, not a file"),
+        (tmp_path / "latin1.yaml", "PROFILE_FILE_INVALID", "is not UTF-8 text"),
+    ]:
+        with pytest.raises(ProfileError) as info:
+            read_profile_mapping(path)
+        assert (info.value.code, info.value.problem) == (code, problem)
+        assert str(info.value).startswith(f"{path}: {problem}; fix: ")

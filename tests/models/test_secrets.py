@@ -1,12 +1,13 @@
 import os
 import pickle
+import subprocess
 import sys
 import types
 import warnings
 
 import pytest
 
-from spkit.errors import ProfileError, SecretReferenceError
+from spkit.errors import InputError, ProfileError, SecretReferenceError
 from spkit.models.secrets import Secret, SecretFileWarning, SecretRef, parse_secret_ref
 
 PASTED = "Xy8Q~abcDEF123.ghiJKL456_mnoPQR789-stuVWX"
@@ -197,3 +198,68 @@ def test_resolve_secret_wraps(monkeypatch):
     wrapped = parse_secret_ref("env:SPKIT_W", field="f").resolve_secret()
     assert isinstance(wrapped, Secret)
     assert wrapped.reveal() == "v"
+
+
+# --- store: references are resolved through the store's reader, passed in ---------------------------
+
+
+def test_a_store_reference_is_read_through_the_store_given():
+    asked = []
+
+    def store(name: str, key: str) -> str:
+        asked.append((name, key))
+        return "from-the-store"
+
+    ref = parse_secret_ref("store:contoso prod/client_secret", field="f")
+    assert ref.resolve(store=store) == "from-the-store"
+    assert ref.resolve_secret(store=store).reveal() == "from-the-store"
+    assert asked == [("contoso prod", "client_secret")] * 2
+
+
+def test_a_store_reference_without_a_store_says_what_is_missing():
+    with pytest.raises(SecretReferenceError) as info:
+        parse_secret_ref("store:contoso/client_secret", field="f").resolve()
+    error = info.value
+    assert error.code == "SECRET_UNRESOLVED"
+    assert error.summary == (
+        "secret store:contoso/client_secret: it names a saved connection's secret, "
+        "but no saved-connections store was given to read it"
+    )
+    assert error.fix == "resolve it through spkit.services.secret_values.secret_value, which reads the store"
+
+
+def test_the_stores_own_code_and_fix_are_kept():
+    def store(name: str, key: str) -> str:
+        raise InputError(f"no saved connection named '{name}'", code="CONNECTION_NOT_FOUND", fix="list them")
+
+    with pytest.raises(SecretReferenceError) as info:
+        parse_secret_ref("store:gone/client_secret", field="f").resolve(store=store)
+    assert info.value.code == "CONNECTION_NOT_FOUND"
+    assert info.value.summary == "secret store:gone/client_secret: no saved connection named 'gone'"
+    assert info.value.fix == "list them"
+
+
+def test_other_references_never_ask_the_store(monkeypatch):
+    monkeypatch.setenv("SPKIT_NOT_STORE", "v")
+
+    def store(name: str, key: str) -> str:
+        raise AssertionError("asked the store")
+
+    assert parse_secret_ref("env:SPKIT_NOT_STORE", field="f").resolve(store=store) == "v"
+
+
+def test_resolving_never_imports_the_store():
+    """The models layer no longer reaches up for the store, not even lazily on a store: reference."""
+    code = (
+        "import sys\n"
+        "from spkit.errors import SecretReferenceError\n"
+        "from spkit.models.secrets import parse_secret_ref\n"
+        "try:\n"
+        "    parse_secret_ref('store:x/client_secret', field='f').resolve()\n"
+        "except SecretReferenceError:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('spkit.store', 'spkit.services'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -16,15 +16,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from spkit.sandbox.access_tokens import TokenService, new_signing_key
-from spkit.sandbox.state import (
-    App,
-    ClientSecret,
-    KeyCredential,
-    SandboxState,
-    SiteCatalog,
-    Tenant,
-    stable_guid,
-)
+from spkit.sandbox.guids import stable_guid
+from spkit.sandbox.site_catalog import SiteCatalog
+from spkit.sandbox.state import App, ClientSecret, KeyCredential, SandboxState, Tenant
 
 FULL = ["Graph/Sites.Read.All", "Graph/User.Read.All", "SharePoint/Sites.FullControl.All"]
 

@@ -14,9 +14,9 @@ import requests
 
 from spkit.errors import SandboxInputError
 from spkit.http.session import session_for_card
+from spkit.sandbox.farm.state import FarmSiteCatalog
 from spkit.sandbox.runner import RunningSandbox, SandboxOptions
 from spkit.sandbox.scenario import load_scenario
-from spkit.sandbox.state import FarmSiteCatalog
 from tests.sandbox.test_farm import (
     NOMETA,
     NtlmAuth,

@@ -14,8 +14,10 @@ import pytest
 from spkit.sandbox import graph
 from spkit.sandbox.access_tokens import TokenService, new_signing_key
 from spkit.sandbox.dispatch import Dispatcher
+from spkit.sandbox.guids import stable_guid
 from spkit.sandbox.http import Request, Response
-from spkit.sandbox.state import App, SandboxState, SiteCatalog, Tenant, User, stable_guid
+from spkit.sandbox.site_catalog import SiteCatalog
+from spkit.sandbox.state import App, SandboxState, Tenant, User
 
 PUBLIC_CLIENT = "14d82eec-204b-4c2f-b7e8-296a70dab67e"  # Microsoft Graph Command Line Tools
 GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"

@@ -23,9 +23,11 @@ from cryptography.hazmat.primitives import serialization
 from spkit.sandbox import graph, identity, sharepoint
 from spkit.sandbox.access_tokens import TokenService, new_signing_key
 from spkit.sandbox.dispatch import Dispatcher
+from spkit.sandbox.guids import stable_guid
 from spkit.sandbox.http import Request, Response
 from spkit.sandbox.identity.client_assertions import JWT_BEARER
-from spkit.sandbox.state import App, KeyCredential, SandboxState, SiteCatalog, Tenant, User, stable_guid
+from spkit.sandbox.site_catalog import SiteCatalog
+from spkit.sandbox.state import App, KeyCredential, SandboxState, Tenant, User
 from tests.sandbox.identity_world import Cert, assertion, make_cert
 
 PUBLIC_CLIENT = "14d82eec-204b-4c2f-b7e8-296a70dab67e"

@@ -1,16 +1,19 @@
 """Registration over real HTTPS with real clients: ``requests`` (spkit's session) for Graph and SharePoint,
 unmodified MSAL for the new app's tokens.
 
-An in-process sandbox with a 1 s consent delay shows the propagation a client must poll through; the
-shared sandbox (started by the CLI for the whole session) shows who is refused. Delegated admin tokens
+An in-process sandbox shows the consent propagation a client must wait through, deterministically: its
+delay is long (no test gets near it by itself) and the test moves Graph's clock, which stamps when a
+consent was given, to see a consent a full delay old take effect. The shared sandbox (started by the CLI
+for the whole session) shows who is refused. Delegated admin tokens
 are signed with the sandbox's own key, as device-code sign-in would issue them.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -23,8 +26,8 @@ from cryptography.hazmat.primitives import serialization
 from spkit.http.session import SpkitSession, session_for_card
 from spkit.models.certificates import LoadedCertificate, generate_self_signed
 from spkit.sandbox.access_tokens import SigningKey, TokenService
+from spkit.sandbox.guids import stable_guid
 from spkit.sandbox.runner import RunningSandbox, SandboxOptions
-from spkit.sandbox.state import stable_guid
 from tests.helpers import card_tenant
 
 PUBLIC_CLIENT = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
@@ -90,19 +93,35 @@ class Graph:
         return response.json() if response.content else {}
 
 
-# --- in-process sandbox, 1 s consent delay -----------------------------------------------------------------
+# --- in-process sandbox, a long consent delay and Graph's clock in the test's hands ------------------------
+
+# The longest --consent-delay: far more than the two requests between a consent and the early token take.
+CONSENT_DELAY_S = 600.0
 
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     running = RunningSandbox(
-        SandboxOptions(state_dir=tmp_path_factory.mktemp("registration"), consent_delay_s=1.0)
+        SandboxOptions(state_dir=tmp_path_factory.mktemp("registration"), consent_delay_s=CONSENT_DELAY_S)
     )
     try:
         with session_for_card(running.card, retries=0) as session:
             yield SimpleNamespace(running=running, card=running.card, session=session)
     finally:
         running.stop()
+
+
+@contextmanager
+def graph_clock_behind(running: RunningSandbox, seconds: float) -> Iterator[None]:
+    """Graph stamps a consent with its clock; set back by ``seconds``, a consent given now counts as given
+    that long ago (the identity platform decides what tokens carry by the real clock)."""
+    graph = next(s for s in running.dispatcher.services if s.name == "graph")
+    real = graph.clock
+    graph.clock = lambda: real() - timedelta(seconds=seconds)
+    try:
+        yield
+    finally:
+        graph.clock = real
 
 
 def test_automatic_registration_end_to_end_with_msal(sandbox):
@@ -140,29 +159,36 @@ def test_automatic_registration_end_to_end_with_msal(sandbox):
         resource_app: admin("GET", f"/servicePrincipals?$filter=appId eq '{resource_app}'")["value"][0]["id"]
         for resource_app in (GRAPH_APP, SHAREPOINT_APP)
     }
-    consented = time.monotonic()  # just before the Graph consent: its roles show 1 s after it at the earliest
-    for resource_app, role in ((GRAPH_APP, GRAPH_FULL_CONTROL), (SHAREPOINT_APP, SP_FULL_CONTROL)):
-        body = {"principalId": sp["id"], "resourceId": resources[resource_app], "appRoleId": role}
-        admin("POST", f"/servicePrincipals/{resources[resource_app]}/appRoleAssignedTo", body, expect=201)
+
+    def consent() -> list[str]:
+        """Grant Sites.FullControl.All of Graph and of SharePoint; the paths of the two assignments."""
+        made = []
+        for resource_app, role in ((GRAPH_APP, GRAPH_FULL_CONTROL), (SHAREPOINT_APP, SP_FULL_CONTROL)):
+            body = {"principalId": sp["id"], "resourceId": resources[resource_app], "appRoleId": role}
+            path = f"/servicePrincipals/{resources[resource_app]}/appRoleAssignedTo"
+            made.append(f"{path}/{admin('POST', path, body, expect=201)['id']}")
+        return made
 
     graph_scope = card["cloud"]["graph_url"] + "/.default"
     sharepoint_url = card_tenant(card)["sharepoint_url"]
-    # During the propagation delay Entra issues the token, without roles; Graph refuses it.
+    # Within the propagation delay Entra issues the token, without roles; Graph refuses it.
+    given = consent()
     early = msal_token(card, session, app["appId"], cert, graph_scope)
-    if time.monotonic() - consented < 0.9:  # (a machine too slow to ask within the delay proves nothing here)
-        assert roles_of(early) == []
-        refused = session.get(
-            card["cloud"]["graph_url"] + "/v1.0/sites/getAllSites",
-            headers={"Authorization": f"Bearer {early['access_token']}"},
-        )
-        assert refused.status_code == 403
+    assert roles_of(early) == []
+    refused = session.get(
+        card["cloud"]["graph_url"] + "/v1.0/sites/getAllSites",
+        headers={"Authorization": f"Bearer {early['access_token']}"},
+    )
+    assert refused.status_code == 403
+    assert roles_of(msal_token(card, session, app["appId"], cert, f"{sharepoint_url}/.default")) == []
 
-    # A client polls (no fixed sleep) until the roles show.
-    while not roles_of(result := msal_token(card, session, app["appId"], cert, graph_scope)):
-        assert time.monotonic() - consented < 10, "consent never took effect"
-        time.sleep(0.2)
+    # The same consents given a full delay ago (by Graph's clock) are in effect: the roles show.
+    for assignment in given:
+        admin("DELETE", assignment, expect=204)
+    with graph_clock_behind(sandbox.running, CONSENT_DELAY_S):
+        consent()
+    result = msal_token(card, session, app["appId"], cert, graph_scope)
     assert roles_of(result) == ["Sites.FullControl.All"]
-    assert time.monotonic() - consented >= 0.9  # not before the delay
     sites = session.get(
         card["cloud"]["graph_url"] + "/v1.0/sites/getAllSites?$top=10",
         headers={"Authorization": f"Bearer {result['access_token']}"},

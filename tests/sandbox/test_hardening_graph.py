@@ -14,7 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from spkit.sandbox.access_tokens import SigningKey, TokenService
-from spkit.sandbox.state import stable_guid
+from spkit.sandbox.guids import stable_guid
 from tests.helpers import card_app, card_tenant
 from tests.sandbox.wire import Wire, still_answers
 

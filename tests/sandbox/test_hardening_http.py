@@ -8,7 +8,6 @@ with a traceback), and the refusal is readable by a client that is still sending
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -138,10 +137,8 @@ def test_one_huge_chunk_size_is_refused_before_any_of_it_is_read(card):
             b"POST /v1.0/applications HTTP/1.1\r\nHost: graph.localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
             b"FFFFFFFFFFFF\r\nabc"
         )
-        started = time.monotonic()
-        answer = wire.answer()
+        answer = wire.answer()  # reading 0xFFFFFFFFFFFF bytes first would never answer (Wire's timeout)
     assert answer.status == 413
-    assert time.monotonic() - started < 5
 
 
 def test_a_negative_length_no_longer_reads_until_the_client_closes(card):

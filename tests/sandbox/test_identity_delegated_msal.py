@@ -284,9 +284,19 @@ def test_msal_polling_picks_up_a_later_approval(quick: RunningSandbox) -> None:
         app = public_app(quick.card, session)
         flow = app.initiate_device_flow(scopes=GRAPH_SCOPES)
         outcome: dict = {}
-        poller = threading.Thread(target=lambda: outcome.update(app.acquire_token_by_device_flow(flow)))
+        heard_pending = threading.Event()
+
+        def note_pending(flow: dict) -> bool:
+            """MSAL calls this only after a retriable answer (authorization_pending); keep its default."""
+            heard_pending.set()
+            return flow.get("expires_at", 0) < time.time()
+
+        poller = threading.Thread(
+            target=lambda: outcome.update(app.acquire_token_by_device_flow(flow, exit_condition=note_pending))
+        )
         poller.start()
-        time.sleep(1.5)
+        # Approve only once MSAL has been told "pending", so the token must come from a later poll.
+        assert heard_pending.wait(timeout=30), "MSAL never polled the token endpoint"
         admin = users(quick.card)["admin@contoso.onmicrosoft.com"]
         assert hook(session, flow["user_code"], admin["upn"], admin["password"]).status_code == 200
         poller.join(timeout=30)

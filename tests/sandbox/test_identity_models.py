@@ -9,8 +9,12 @@ import time
 import jwt
 import pytest
 
+from spkit.sandbox.identity import discovery, token_endpoint
 from spkit.sandbox.identity import exceptions as aad
-from spkit.sandbox.identity.models import IdentityBackend, TokenRequest
+from spkit.sandbox.identity.client_auth import basic_credentials
+from spkit.sandbox.identity.context import IdentityContext
+from spkit.sandbox.identity.models import TokenRequest
+from spkit.sandbox.identity.tenants import resolve_tenant
 from spkit.sandbox.state import GRAPH_APP_ID, SHAREPOINT_APP_ID
 from tests.sandbox.identity_world import World, assertion, b64url, build_world, make_cert, token_url
 
@@ -24,8 +28,8 @@ def world() -> World:
 
 
 @pytest.fixture()
-def backend(world: World) -> IdentityBackend:
-    return IdentityBackend(world.state, world.tokens)
+def ctx(world: World) -> IdentityContext:
+    return IdentityContext(world.state, world.tokens)
 
 
 def secret_form(world: World, app: str = "secret-app", scope: str = GRAPH, **extra: str) -> dict:
@@ -49,9 +53,9 @@ def cert_form(world: World, jwt_text: str, app: str = "cert-app", scope: str = G
     }
 
 
-def refused(backend: IdentityBackend, form: dict, tenant: str = "contoso.onmicrosoft.com") -> aad.AadstsError:
+def refused(ctx: IdentityContext, form: dict, tenant: str = "contoso.onmicrosoft.com") -> aad.AadstsError:
     with pytest.raises(aad.AadstsError) as caught:
-        backend.token(TokenRequest(tenant, form))
+        token_endpoint.token(ctx, TokenRequest(tenant, form))
     return caught.value
 
 
@@ -63,9 +67,9 @@ def claims_of(world: World, result: dict, audience: str) -> dict:
 
 
 @pytest.mark.parametrize("ref", ["contoso.onmicrosoft.com", "CONTOSO.COM", "tenant-guid"])
-def test_discovery_resolves_guid_and_any_domain(backend: IdentityBackend, world: World, ref: str) -> None:
+def test_discovery_resolves_guid_and_any_domain(ctx: IdentityContext, world: World, ref: str) -> None:
     tid = world.contoso.tenant_id
-    doc = backend.openid_configuration(tid if ref == "tenant-guid" else ref)
+    doc = discovery.openid_configuration(ctx.state, tid if ref == "tenant-guid" else ref)
     assert doc["token_endpoint"] == f"https://login.localhost/{tid}/oauth2/v2.0/token"
     assert doc["authorization_endpoint"] == f"https://login.localhost/{tid}/oauth2/v2.0/authorize"
     assert doc["device_authorization_endpoint"] == f"https://login.localhost/{tid}/oauth2/v2.0/devicecode"
@@ -77,8 +81,8 @@ def test_discovery_resolves_guid_and_any_domain(backend: IdentityBackend, world:
 
 
 @pytest.mark.parametrize("ref", ["common", "organizations", "Common"])
-def test_discovery_multi_tenant_keeps_tenantid_placeholder(backend: IdentityBackend, ref: str) -> None:
-    doc = backend.openid_configuration(ref)
+def test_discovery_multi_tenant_keeps_tenantid_placeholder(ctx: IdentityContext, ref: str) -> None:
+    doc = discovery.openid_configuration(ctx.state, ref)
     assert doc["issuer"] == "https://login.localhost/{tenantid}/v2.0"
     assert doc["token_endpoint"] == f"https://login.localhost/{ref.lower()}/oauth2/v2.0/token"
     assert doc["tenant_region_scope"] is None
@@ -95,40 +99,42 @@ def test_discovery_multi_tenant_keeps_tenantid_placeholder(backend: IdentityBack
         ("{tenantid}", 900023, "invalid_request"),
     ],
 )
-def test_discovery_unknown_or_invalid_tenant(
-    backend: IdentityBackend, ref: str, code: int, error: str
-) -> None:
+def test_discovery_unknown_or_invalid_tenant(ctx: IdentityContext, ref: str, code: int, error: str) -> None:
     with pytest.raises(aad.AadstsError) as caught:
-        backend.openid_configuration(ref)
+        discovery.openid_configuration(ctx.state, ref)
     assert (caught.value.code, caught.value.error, caught.value.status) == (code, error, 400)
     assert f"'{ref}'" in caught.value.description
 
 
-def test_tenant_not_found_wording(backend: IdentityBackend) -> None:
+def test_tenant_not_found_wording(ctx: IdentityContext) -> None:
     with pytest.raises(aad.AadstsError) as caught:
-        backend.resolve_tenant("nowhere.example.com")
+        resolve_tenant(ctx.state, "nowhere.example.com")
     assert caught.value.description.startswith(
         "Tenant 'nowhere.example.com' not found. Check to make sure you have the correct tenant ID and are "
         "signing into the correct cloud."
     )
 
 
-def test_v1_discovery(backend: IdentityBackend, world: World) -> None:
+def test_v1_discovery(ctx: IdentityContext, world: World) -> None:
     tid = world.contoso.tenant_id
-    doc = backend.openid_configuration_v1("contoso.com")
+    doc = discovery.openid_configuration_v1(world.state, "contoso.com")
     assert doc["issuer"] == f"https://sts.localhost/{tid}/"
     assert doc["token_endpoint"] == f"https://login.localhost/{tid}/oauth2/token"
 
 
-def test_jwks_for_tenant_and_common(backend: IdentityBackend, world: World) -> None:
-    assert backend.jwks("contoso.com") == world.tokens.jwks() == backend.jwks("common")
+def test_jwks_for_tenant_and_common(ctx: IdentityContext, world: World) -> None:
+    assert (
+        discovery.jwks(ctx.state, ctx.tokens, "contoso.com")
+        == world.tokens.jwks()
+        == discovery.jwks(ctx.state, ctx.tokens, "common")
+    )
     with pytest.raises(aad.AadstsError) as caught:
-        backend.jwks("nowhere.example.com")
+        discovery.jwks(ctx.state, ctx.tokens, "nowhere.example.com")
     assert caught.value.code == 90002
 
 
-def test_user_realm_managed_and_unknown(backend: IdentityBackend) -> None:
-    realm = backend.user_realm("Admin@Contoso.com")
+def test_user_realm_managed_and_unknown(ctx: IdentityContext) -> None:
+    realm = discovery.user_realm(ctx.state, "Admin@Contoso.com")
     assert realm == {
         "State": 4,
         "UserState": 1,
@@ -139,8 +145,8 @@ def test_user_realm_managed_and_unknown(backend: IdentityBackend) -> None:
         "CloudInstanceName": "localhost",
         "CloudInstanceIssuerUri": "urn:federation:MicrosoftOnline",
     }
-    assert backend.user_realm("fabrikam.onmicrosoft.com")["NameSpaceType"] == "Managed"
-    assert backend.user_realm("someone@gmail.example") == {
+    assert discovery.user_realm(ctx.state, "fabrikam.onmicrosoft.com")["NameSpaceType"] == "Managed"
+    assert discovery.user_realm(ctx.state, "someone@gmail.example") == {
         "State": 4,
         "UserState": 1,
         "Login": "someone@gmail.example",
@@ -151,8 +157,8 @@ def test_user_realm_managed_and_unknown(backend: IdentityBackend) -> None:
 # --- client credentials: success -----------------------------------------------------------------
 
 
-def test_secret_grant_issues_graph_token_with_roles(backend: IdentityBackend, world: World) -> None:
-    result = backend.token(TokenRequest("contoso.onmicrosoft.com", secret_form(world)))
+def test_secret_grant_issues_graph_token_with_roles(ctx: IdentityContext, world: World) -> None:
+    result = token_endpoint.token(ctx, TokenRequest("contoso.onmicrosoft.com", secret_form(world)))
     assert set(result) == {"token_type", "expires_in", "ext_expires_in", "access_token"}
     assert (result["token_type"], result["expires_in"], result["ext_expires_in"]) == ("Bearer", 3599, 3599)
     claims = claims_of(world, result, "https://graph.localhost")
@@ -186,14 +192,14 @@ def test_secret_grant_issues_graph_token_with_roles(backend: IdentityBackend, wo
     ],
 )
 def test_resources_and_audiences(
-    backend: IdentityBackend, world: World, scope: str, audience: str, roles: list[str]
+    ctx: IdentityContext, world: World, scope: str, audience: str, roles: list[str]
 ) -> None:
-    result = backend.token(TokenRequest("contoso.com", secret_form(world, scope=scope)))
+    result = token_endpoint.token(ctx, TokenRequest("contoso.com", secret_form(world, scope=scope)))
     assert claims_of(world, result, audience)["roles"] == roles
 
 
-def test_no_consented_roles_means_no_roles_claim(backend: IdentityBackend, world: World) -> None:
-    result = backend.token(TokenRequest("contoso.com", secret_form(world, "noroles-app")))
+def test_no_consented_roles_means_no_roles_claim(ctx: IdentityContext, world: World) -> None:
+    result = token_endpoint.token(ctx, TokenRequest("contoso.com", secret_form(world, "noroles-app")))
     assert "roles" not in claims_of(world, result, "https://graph.localhost")
 
 
@@ -201,28 +207,28 @@ def test_no_consented_roles_means_no_roles_claim(backend: IdentityBackend, world
     ("alg", "padded"), [("RS256", True), ("RS256", False), ("PS256", True), ("PS256", False)]
 )
 def test_certificate_assertion_both_msal_shapes(
-    backend: IdentityBackend, world: World, alg: str, padded: bool
+    ctx: IdentityContext, world: World, alg: str, padded: bool
 ) -> None:
     app = world.apps["cert-app"]
     signed = assertion(
         world.certs["cert-app"], app.client_id, token_url(world.contoso.tenant_id), alg=alg, padded=padded
     )
-    result = backend.token(TokenRequest(world.contoso.tenant_id, cert_form(world, signed)))
+    result = token_endpoint.token(ctx, TokenRequest(world.contoso.tenant_id, cert_form(world, signed)))
     claims = claims_of(world, result, "https://graph.localhost")
     assert claims["appidacr"] == "2" and claims["azpacr"] == "2"
 
 
 @pytest.mark.parametrize("aud_tenant", ["path", "guid", "v1"])
 def test_assertion_audience_may_name_tenant_as_given_or_guid(
-    backend: IdentityBackend, world: World, aud_tenant: str
+    ctx: IdentityContext, world: World, aud_tenant: str
 ) -> None:
     tid, path = world.contoso.tenant_id, "contoso.onmicrosoft.com"
     aud = {"path": token_url(path), "guid": token_url(tid), "v1": token_url(tid, v1=True)}[aud_tenant]
     signed = assertion(world.certs["cert-app"], world.apps["cert-app"].client_id, aud)
-    assert backend.token(TokenRequest(path, cert_form(world, signed)))["access_token"]
+    assert token_endpoint.token(ctx, TokenRequest(path, cert_form(world, signed)))["access_token"]
 
 
-def test_assertion_without_nbf_or_jti_and_within_skew_passes(backend: IdentityBackend, world: World) -> None:
+def test_assertion_without_nbf_or_jti_and_within_skew_passes(ctx: IdentityContext, world: World) -> None:
     app = world.apps["cert-app"]
     signed = assertion(
         world.certs["cert-app"],
@@ -231,13 +237,13 @@ def test_assertion_without_nbf_or_jti_and_within_skew_passes(backend: IdentityBa
         jti=None,
         exp=time.time() - 200,
     )  # expired 200 s ago: inside Entra's 5-minute skew
-    assert backend.token(TokenRequest(world.contoso.tenant_id, cert_form(world, signed)))["access_token"]
+    assert token_endpoint.token(ctx, TokenRequest(world.contoso.tenant_id, cert_form(world, signed)))[
+        "access_token"
+    ]
 
 
-def test_client_secret_basic(backend: IdentityBackend, world: World) -> None:
+def test_client_secret_basic(ctx: IdentityContext, world: World) -> None:
     import base64
-
-    from spkit.sandbox.identity.models import basic_credentials
 
     app = world.apps["secret-app"]
     header = "Basic " + base64.b64encode(f"{app.client_id}:{world.secrets['secret-app']}".encode()).decode()
@@ -248,25 +254,25 @@ def test_client_secret_basic(backend: IdentityBackend, world: World) -> None:
 # --- client credentials: refusals in Entra's order -----------------------------------------------
 
 
-def test_order_tenant_before_everything(backend: IdentityBackend) -> None:
-    assert refused(backend, {}, tenant="nowhere.example.com").code == 90002
-    assert refused(backend, {}, tenant="bad tenant").code == 900023
+def test_order_tenant_before_everything(ctx: IdentityContext) -> None:
+    assert refused(ctx, {}, tenant="nowhere.example.com").code == 90002
+    assert refused(ctx, {}, tenant="bad tenant").code == 900023
 
 
-def test_grant_type_missing_and_unsupported(backend: IdentityBackend, world: World) -> None:
-    assert refused(backend, {"client_id": "x"}).description == (
+def test_grant_type_missing_and_unsupported(ctx: IdentityContext, world: World) -> None:
+    assert refused(ctx, {"client_id": "x"}).description == (
         "The request body must contain the following parameter: 'grant_type'."
     )
-    err = refused(backend, {"grant_type": "magic"})
+    err = refused(ctx, {"grant_type": "magic"})
     assert (err.code, err.error) == (70003, "unsupported_grant_type")
     assert err.description == "The app requested an unsupported grant type 'magic'."
-    gap = refused(backend, {"grant_type": "authorization_code"})
+    gap = refused(ctx, {"grant_type": "authorization_code"})
     assert "not supported by this sandbox yet" in gap.description
 
 
-def test_client_credentials_need_one_tenant(backend: IdentityBackend, world: World) -> None:
-    assert refused(backend, secret_form(world), tenant="common").code == 9001023
-    assert refused(backend, secret_form(world), tenant="organizations").code == 50059
+def test_client_credentials_need_one_tenant(ctx: IdentityContext, world: World) -> None:
+    assert refused(ctx, secret_form(world), tenant="common").code == 9001023
+    assert refused(ctx, secret_form(world), tenant="organizations").code == 50059
 
 
 @pytest.mark.parametrize(
@@ -278,13 +284,13 @@ def test_client_credentials_need_one_tenant(backend: IdentityBackend, world: Wor
         ("11111111-2222-3333-4444-555555555555", 700016),
     ],
 )
-def test_client_id_rules(backend: IdentityBackend, world: World, client_id: str | None, code: int) -> None:
+def test_client_id_rules(ctx: IdentityContext, world: World, client_id: str | None, code: int) -> None:
     form = secret_form(world)
     if client_id is None:
         del form["client_id"]
     else:
         form["client_id"] = client_id
-    err = refused(backend, form)
+    err = refused(ctx, form)
     assert err.code == code
     if code == 700016:
         assert err.error == "unauthorized_client" and err.status == 400
@@ -294,9 +300,9 @@ def test_client_id_rules(backend: IdentityBackend, world: World, client_id: str 
         )
 
 
-def test_app_of_another_tenant_is_not_found_here(backend: IdentityBackend, world: World) -> None:
-    assert refused(backend, secret_form(world, "fab-app")).code == 700016
-    assert backend.token(TokenRequest("fabrikam.onmicrosoft.com", secret_form(world, "fab-app")))
+def test_app_of_another_tenant_is_not_found_here(ctx: IdentityContext, world: World) -> None:
+    assert refused(ctx, secret_form(world, "fab-app")).code == 700016
+    assert token_endpoint.token(ctx, TokenRequest("fabrikam.onmicrosoft.com", secret_form(world, "fab-app")))
 
 
 @pytest.mark.parametrize(
@@ -314,49 +320,47 @@ def test_app_of_another_tenant_is_not_found_here(backend: IdentityBackend, world
         ("api://00000000-0000-0000-0000-000000000001/.default", 500011, "invalid_resource"),
     ],
 )
-def test_scope_rules(
-    backend: IdentityBackend, world: World, scope: str | None, code: int, error: str
-) -> None:
-    err = refused(backend, secret_form(world, scope=scope))
+def test_scope_rules(ctx: IdentityContext, world: World, scope: str | None, code: int, error: str) -> None:
+    err = refused(ctx, secret_form(world, scope=scope))
     assert (err.code, err.error) == (code, error)
 
 
-def test_scope_wording(backend: IdentityBackend, world: World) -> None:
-    err = refused(backend, secret_form(world, scope="User.Read"))
+def test_scope_wording(ctx: IdentityContext, world: World) -> None:
+    err = refused(ctx, secret_form(world, scope="User.Read"))
     assert err.description == (
         "The provided value for scope User.Read is not valid. Client credential flows "
         "must have a scope value with /.default suffixed to the resource identifier "
         "(application ID URI)."
     )
-    err = refused(backend, secret_form(world, scope="https://fabrikam.sharepoint.localhost/.default"))
+    err = refused(ctx, secret_form(world, scope="https://fabrikam.sharepoint.localhost/.default"))
     assert err.description.startswith(
         "The resource principal named https://fabrikam.sharepoint.localhost "
         "was not found in the tenant named Contoso."
     )
 
 
-def test_scope_checked_before_credential(backend: IdentityBackend, world: World) -> None:
-    assert refused(backend, secret_form(world, scope="User.Read", client_secret="wrong")).code == 1002012
+def test_scope_checked_before_credential(ctx: IdentityContext, world: World) -> None:
+    assert refused(ctx, secret_form(world, scope="User.Read", client_secret="wrong")).code == 1002012
 
 
-def test_credential_presence(backend: IdentityBackend, world: World) -> None:
-    err = refused(backend, secret_form(world, client_secret=None))
+def test_credential_presence(ctx: IdentityContext, world: World) -> None:
+    err = refused(ctx, secret_form(world, client_secret=None))
     assert (err.code, err.error, err.status) == (7000218, "invalid_client", 401)
     both = secret_form(world, client_assertion_type=JWT_BEARER, client_assertion="a.b.c")
-    assert refused(backend, both).code == 90023
-    assert refused(backend, cert_form(world, "")).code == 900144
+    assert refused(ctx, both).code == 90023
+    assert refused(ctx, cert_form(world, "")).code == 900144
     bad_type = cert_form(world, "a.b.c")
     bad_type["client_assertion_type"] = "jwt"
-    assert refused(backend, bad_type).code == 90100
+    assert refused(ctx, bad_type).code == 90100
 
 
 @pytest.mark.parametrize("case", ["wrong", "key_id", "other_app"])
-def test_invalid_secret_7000215(backend: IdentityBackend, world: World, case: str) -> None:
+def test_invalid_secret_7000215(ctx: IdentityContext, world: World, case: str) -> None:
     app = world.apps["secret-app"]
     value = {"wrong": "nope", "key_id": app.secrets[0].key_id, "other_app": world.secrets["noroles-app"]}[
         case
     ]
-    err = refused(backend, secret_form(world, client_secret=value))
+    err = refused(ctx, secret_form(world, client_secret=value))
     assert (err.code, err.error, err.status) == (7000215, "invalid_client", 401)
     assert err.description == (
         "Invalid client secret provided. Ensure the secret being sent in the request is the client secret "
@@ -364,8 +368,8 @@ def test_invalid_secret_7000215(backend: IdentityBackend, world: World, case: st
     )
 
 
-def test_expired_secret_7000222(backend: IdentityBackend, world: World) -> None:
-    err = refused(backend, secret_form(world, "expired-app"))
+def test_expired_secret_7000222(ctx: IdentityContext, world: World) -> None:
+    err = refused(ctx, secret_form(world, "expired-app"))
     assert (err.code, err.status) == (7000222, 401)
     assert (
         f"The provided client secret keys for app '{world.apps['expired-app'].client_id}' are expired"
@@ -373,24 +377,24 @@ def test_expired_secret_7000222(backend: IdentityBackend, world: World) -> None:
     )
 
 
-def _cert_refusal(backend: IdentityBackend, world: World, app: str = "cert-app", **kwargs: object):
+def _cert_refusal(ctx: IdentityContext, world: World, app: str = "cert-app", **kwargs: object):
     cert = kwargs.pop("cert", world.certs.get(app))
     aud = kwargs.pop("aud", token_url(world.contoso.tenant_id))
     signed = assertion(cert, world.apps[app].client_id, aud, **kwargs)  # type: ignore[arg-type]
-    return refused(backend, cert_form(world, signed, app=app), tenant=world.contoso.tenant_id)
+    return refused(ctx, cert_form(world, signed, app=app), tenant=world.contoso.tenant_id)
 
 
-def test_unregistered_certificate_700027_quotes_thumbprint(backend: IdentityBackend, world: World) -> None:
+def test_unregistered_certificate_700027_quotes_thumbprint(ctx: IdentityContext, world: World) -> None:
     stranger = make_cert("stranger")
-    err = _cert_refusal(backend, world, cert=stranger)
+    err = _cert_refusal(ctx, world, cert=stranger)
     assert (err.code, err.error, err.status) == (700027, "invalid_client", 401)
     assert "[Reason - The key was not found., " in err.description
     assert f"Thumbprint of key used by client: '{stranger.sha1.hex().upper()}'" in err.description
-    err = _cert_refusal(backend, world, cert=stranger, alg="PS256")
+    err = _cert_refusal(ctx, world, cert=stranger, alg="PS256")
     assert f"'{stranger.sha256.hex().upper()}'" in err.description
 
 
-def test_undecodable_thumbprint_700027_without_thumbprint(backend: IdentityBackend, world: World) -> None:
+def test_undecodable_thumbprint_700027_without_thumbprint(ctx: IdentityContext, world: World) -> None:
     app = world.apps["cert-app"]
     claims = {
         "aud": token_url(world.contoso.tenant_id),
@@ -401,11 +405,11 @@ def test_undecodable_thumbprint_700027_without_thumbprint(backend: IdentityBacke
     signed = jwt.encode(
         claims, world.certs["cert-app"].key, algorithm="RS256", headers={"x5t": "a+b/c="}
     )  # plain base64, not base64url
-    err = refused(backend, cert_form(world, signed), tenant=world.contoso.tenant_id)
+    err = refused(ctx, cert_form(world, signed), tenant=world.contoso.tenant_id)
     assert err.code == 700027 and "Thumbprint of key used by client" not in err.description
 
 
-def test_bad_signature_700027(backend: IdentityBackend, world: World) -> None:
+def test_bad_signature_700027(ctx: IdentityContext, world: World) -> None:
     registered, other = world.certs["cert-app"], make_cert("impostor")
     app = world.apps["cert-app"]
     claims = {
@@ -415,7 +419,7 @@ def test_bad_signature_700027(backend: IdentityBackend, world: World) -> None:
         "exp": time.time() + 600,
     }
     forged = jwt.encode(claims, other.key, algorithm="RS256", headers={"x5t": b64url(registered.sha1)})
-    err = refused(backend, cert_form(world, forged), tenant=world.contoso.tenant_id)
+    err = refused(ctx, cert_form(world, forged), tenant=world.contoso.tenant_id)
     assert err.code == 700027
     assert err.description.startswith(
         "Client assertion failed signature validation. [Reason - Key was "
@@ -424,8 +428,8 @@ def test_bad_signature_700027(backend: IdentityBackend, world: World) -> None:
     assert f"'{registered.sha1.hex().upper()}', Found key 'Start=" in err.description
 
 
-def test_expired_registered_certificate_700027(backend: IdentityBackend, world: World) -> None:
-    err = _cert_refusal(backend, world, app="oldcert-app")
+def test_expired_registered_certificate_700027(ctx: IdentityContext, world: World) -> None:
+    err = _cert_refusal(ctx, world, app="oldcert-app")
     assert err.code == 700027 and "The key used is expired." in err.description
 
 
@@ -447,12 +451,12 @@ def test_expired_registered_certificate_700027(backend: IdentityBackend, world: 
         ({"exp": "tomorrow"}, 50027),
     ],
 )
-def test_assertion_claim_rules(backend: IdentityBackend, world: World, kwargs: dict, code: int) -> None:
-    assert _cert_refusal(backend, world, **kwargs).code == code
+def test_assertion_claim_rules(ctx: IdentityContext, world: World, kwargs: dict, code: int) -> None:
+    assert _cert_refusal(ctx, world, **kwargs).code == code
 
 
-def test_assertion_time_range_wording(backend: IdentityBackend, world: World) -> None:
-    err = _cert_refusal(backend, world, exp=1_700_000_000.0)
+def test_assertion_time_range_wording(ctx: IdentityContext, world: World) -> None:
+    err = _cert_refusal(ctx, world, exp=1_700_000_000.0)
     assert re.fullmatch(
         r"Client assertion is not within its valid time range\. Current time: "
         r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z, assertion valid from 1970-01-01T00:00:00\.0000000Z, "
@@ -463,14 +467,14 @@ def test_assertion_time_range_wording(backend: IdentityBackend, world: World) ->
     )
 
 
-def test_malformed_assertion_50027(backend: IdentityBackend, world: World) -> None:
+def test_malformed_assertion_50027(ctx: IdentityContext, world: World) -> None:
     for text in ("not-a-jwt", "a.b.c", "e30.e30"):
-        assert refused(backend, cert_form(world, text)).code == 50027
+        assert refused(ctx, cert_form(world, text)).code == 50027
 
 
-def test_certificate_checked_against_this_apps_keys(backend: IdentityBackend, world: World) -> None:
+def test_certificate_checked_against_this_apps_keys(ctx: IdentityContext, world: World) -> None:
     """noroles-app's certificate does not authenticate cert-app."""
-    err = _cert_refusal(backend, world, cert=world.certs["noroles-app"])
+    err = _cert_refusal(ctx, world, cert=world.certs["noroles-app"])
     assert err.code == 700027
 
 

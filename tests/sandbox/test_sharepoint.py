@@ -19,9 +19,11 @@ from spkit.sandbox import graph, sharepoint
 from spkit.sandbox.access_tokens import TokenService, new_signing_key
 from spkit.sandbox.ca import ensure_ca, issue_server_certificate
 from spkit.sandbox.dispatch import Dispatcher
+from spkit.sandbox.guids import stable_guid
 from spkit.sandbox.http import Request, Response
 from spkit.sandbox.server import Listener
-from spkit.sandbox.state import SandboxState, SiteCatalog, Tenant, User, stable_guid
+from spkit.sandbox.site_catalog import SiteCatalog
+from spkit.sandbox.state import SandboxState, Tenant, User
 
 NOMETA = "application/json;odata=nometadata"
 VERBOSE = "application/json;odata=verbose"

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from spkit.models.profile import load_profile, parse_client_id, profile_from_dict
+from spkit.models.online_fields import parse_client_id
+from spkit.models.profile import load_profile, profile_from_dict
 from spkit.widgets.draft import MANUAL, ONLINE_STEPS, ONPREM_STEPS, SECRET, Draft, SignedIn
 from tests.conftest import REPO
 from tests.helpers import card_app, card_tenant

@@ -10,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from ..http import Request, Response
-from ..state import Farm
+from .state import Farm
 
 LOGIN_PATH = "/_login/default.aspx"
 ERROR_PAGE = "/_layouts/15/Error.aspx"

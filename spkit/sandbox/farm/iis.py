@@ -9,7 +9,7 @@ header, no ``WWW-Authenticate`` challenge, IIS's HTML 404 page for ``/_api/...``
 from __future__ import annotations
 
 from ..http import Request, Response, Route
-from ..state import Farm
+from .state import Farm
 
 IIS_SERVER = "Microsoft-IIS/10.0"
 _WELCOME = (

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 from ...fileio import atomic_write
 
 if TYPE_CHECKING:
-    from ..state import Farm
+    from .state import Farm
 
 log = logging.getLogger("spkit.sandbox.farm")
 

@@ -27,10 +27,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..dispatch import server_error
+from ..guids import stable_guid
 from ..http import Request, Response, Route
 from ..sp_rest.context_info import render_context_info
-from ..sp_rest.dates import last_modified, sp_date
-from ..sp_rest.errors import (
+from ..sp_rest.dates import last_modified
+from ..sp_rest.odata import CONTENT_TYPES, Entity, odata_mode, render_entity, select, unless_selected
+from ..sp_rest.web_fields import ZERO_GUID
+from ..state import SandboxState
+from ..timestamps import edm_datetime
+from . import models, search, urls
+from .exceptions import (
+    BUSY_BODY,
+    UNAUTHORIZED_BODY,
     FileNotFound,
     InternalError,
     InvalidClientQuery,
@@ -39,13 +47,10 @@ from ..sp_rest.errors import (
     error_body,
     unknown_target,
 )
-from ..sp_rest.odata import CONTENT_TYPES, Entity, odata_mode, render_entity, select, unless_selected
-from ..state import Farm, FarmSite, FarmUser, SandboxState, stable_guid
-from . import models, urls
-from .exceptions import UNAUTHORIZED_BODY
 from .forms import forms_answer
 from .iis import httpsys_refusal
 from .ntlm import NtlmGate, Outcome
+from .state import Farm, FarmSite, FarmUser
 
 log = logging.getLogger("spkit.sandbox.farm")
 
@@ -131,7 +136,7 @@ def _key_values(pairs: list[tuple[str, str | None, str]], mode: str) -> Any:
     return {"results": items} if mode == "verbose" else items
 
 
-def render_search(page: models.SearchPage, mode: str, base_url: str, elapsed_ms: int) -> dict[str, Any]:
+def render_search(page: search.SearchPage, mode: str, base_url: str, elapsed_ms: int) -> dict[str, Any]:
     """Microsoft.Office.Server.Search.REST.SearchResult, in nometadata/minimal or verbose (``d.query``)."""
     verbose = mode == "verbose"
 
@@ -176,7 +181,7 @@ def render_search(page: models.SearchPage, mode: str, base_url: str, elapsed_ms:
         {
             "CustomResults": collection([]),
             "QueryId": query_id,
-            "QueryRuleId": models.ZERO_GUID,
+            "QueryRuleId": ZERO_GUID,
             "RefinementResults": None,
             "RelevantResults": relevant,
             "SpecialTermResults": None,
@@ -190,7 +195,7 @@ def render_search(page: models.SearchPage, mode: str, base_url: str, elapsed_ms:
             "Properties": _key_values(
                 [
                     ("RowLimit", str(page.query.row_limit), "Edm.Int32"),
-                    ("SourceId", models.LOCAL_SHAREPOINT_RESULTS, "Edm.Guid"),
+                    ("SourceId", search.LOCAL_SHAREPOINT_RESULTS, "Edm.Guid"),
                     ("CorrelationId", str(uuid.uuid4()), "Edm.Guid"),
                     ("WasGroupRestricted", "false", "Edm.Boolean"),
                     ("IsPartial", "false", "Edm.Boolean"),
@@ -251,14 +256,13 @@ class FarmService:
         return self._answer(request, work)
 
     def throttled(self, request: Request, retry_after: int) -> Response:
-        """SharePoint Server's HTTP request throttling: 503 with Retry-After and a high health score.
-        [unsure] the body; SharePoint shows "The server is busy now. Try again later." to browsers."""
+        """SharePoint Server's HTTP request throttling: 503 with Retry-After and a high health score."""
         headers = [
             (name, "10" if name == "X-SharePointHealthScore" else value)
             for name, value in self._headers(self._farm(request))
         ]
         headers.append(("Retry-After", str(retry_after)))
-        return Response.text(503, "The server is busy now. Try again later.", headers=headers)
+        return Response.text(503, BUSY_BODY, headers=headers)
 
     def internal_error(self, request: Request, error: Exception) -> Response:
         response = self._error(self._farm(request), flavour(request), InternalError())
@@ -310,8 +314,8 @@ class FarmService:
     def search_query(self, request: Request, match) -> Response:
         def work(ctx: _Context) -> Raw:
             _, url = self._open(ctx, match["web"])
-            query = models.parse_search(lambda name: _arg_ci(request, name))
-            page = models.search(ctx.farm, ctx.user, query)
+            query = search.parse_search(lambda name: _arg_ci(request, name))
+            page = search.search(ctx.farm, ctx.user, query)
             return Raw(render_search(page, ctx.mode, url, elapsed_ms=31))
 
         return self._answer(request, work)
@@ -420,8 +424,8 @@ class FarmService:
                             else (models.claims_login(farm, owner) if owner else None)
                         ),
                         "ContentDatabase": "WSS_Content",
-                        "Created": sp_date(site.created),
-                        "LastContentModifiedDate": sp_date(last_modified(site)),
+                        "Created": edm_datetime(site.created),
+                        "LastContentModifiedDate": edm_datetime(last_modified(site)),
                     }
                 )
             more = skip + top < len(farm.sites)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..state import GRAPH_APP_ID, SHAREPOINT_APP_ID, stable_guid
+from ..guids import stable_guid
+from ..state import GRAPH_APP_ID, SHAREPOINT_APP_ID
 
 # The tenant that owns Microsoft's first-party apps (appOwnerOrganizationId of Graph and SharePoint).
 MICROSOFT_SERVICES_TENANT_ID = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"

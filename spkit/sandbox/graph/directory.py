@@ -12,10 +12,12 @@ Administrators (and Application Developers) create apps; owners keep managing th
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from ..state import Tenant, User, stable_guid
+from ..callers import Caller
+from ..guids import stable_guid
+from ..state import Tenant, User
+from ..timestamps import iso_z
 from . import catalog
 from .catalog import (
     APPLICATION_ADMINISTRATOR,
@@ -27,7 +29,7 @@ from .catalog import (
     RoleTemplate,
 )
 from .exceptions import BadRequest, ResourceNotFound, insufficient_privileges
-from .models import Caller, require_permissions
+from .models import require_permissions
 from .odata import EntityType
 
 # --- who may do what (least privileged first, as the permission tables of the Graph docs list them) -----
@@ -209,7 +211,7 @@ def user_resource(user: User, tenant: Tenant) -> dict[str, Any]:
         "city": None,
         "companyName": None,
         "country": None,
-        "createdDateTime": _iso(tenant.created),
+        "createdDateTime": iso_z(tenant.created),
         "deletedDateTime": None,
         "department": None,
         "employeeId": None,
@@ -266,6 +268,14 @@ def authorize_users(caller: Caller, target: User | None = None) -> None:
     require_any(caller, USERS_SCOPES, USERS_ROLES)
 
 
+def authorize_member_of(caller: Caller, target: User) -> None:
+    """Reading a user's ``memberOf``: themself with a ``/me`` scope, anyone else with a memberOf permission."""
+    require_permissions(caller)
+    themself = caller.delegated and caller_user(caller) is target
+    if not (themself and caller.scopes & ME_SCOPES):
+        require_any(caller, MEMBER_OF_SCOPES, MEMBER_OF_ROLES)
+
+
 # --- directory roles -------------------------------------------------------------------------------------
 
 
@@ -306,7 +316,3 @@ def activated_roles(tenant: Tenant) -> list[dict[str, Any]]:
             if template is not None:
                 held[template.template_id] = template
     return [directory_role_resource(tenant, t) for t in held.values()]
-
-
-def _iso(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,6 +1,8 @@
 """Graph's directory endpoints (``/me``, ``/users``, ``/directoryRoles``, ``/applications``,
-``/servicePrincipals``, ``/oauth2PermissionGrants``) and ``/sites/{id}/permissions``: parse, call the models,
-render. Mixed into ``GraphService``, whose ``_answer`` authenticates and renders errors.
+``/servicePrincipals``, ``/oauth2PermissionGrants``) and ``/sites/{id}/permissions``: parse, call the rules
+(``directory``; ``app_permissions`` with ``applications``, ``service_principals``, ``app_role_assignments``
+and ``permission_grants``; ``site_permissions``), render (``app_resources``). Mixed into ``GraphService``,
+whose ``_answer`` authenticates and renders errors.
 
 Writes answer as Graph does: POST ``201`` with the new object, PATCH and DELETE ``204`` without a body,
 ``addPassword`` ``200`` with the one-time ``secretText``.
@@ -18,12 +20,16 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from ..http import Request, Response
 from ..state import App, SandboxState
-from . import applications as apps
-from . import catalog, directory, models, odata, site_permissions
+from . import app_permissions as permissions
+from . import app_resources as resources
+from . import app_role_assignments as role_assignments
+from . import applications, directory, models, odata, service_principals, site_permissions
+from . import permission_grants as grants
 from .exceptions import BadRequest, GraphError, RequestBadRequest
 
 if TYPE_CHECKING:
-    from .models import Caller, SkipTokens
+    from ..callers import Caller
+    from .models import SkipTokens
 
 DIRECTORY_PAGE_SIZE = 100  # [unsure] the directory's default page size
 _PAYLOAD_ERROR = (
@@ -205,9 +211,7 @@ class DirectoryHandlers:
         def work(req: Request, caller: Caller) -> dict[str, Any]:
             models.require_permissions(caller)
             user = directory.user_by_reference(caller.tenant, unquote(match["user"]))
-            themself = caller.delegated and directory.caller_user(caller) is user
-            if not (themself and caller.scopes & directory.ME_SCOPES):
-                directory.require_any(caller, directory.MEMBER_OF_SCOPES, directory.MEMBER_OF_ROLES)
+            directory.authorize_member_of(caller, user)
             return self._collection(
                 req, caller, match, "directoryObjects", directory.member_of(caller.tenant, user)
             )
@@ -235,44 +239,44 @@ class DirectoryHandlers:
 
     def _application(self, caller: Caller, match) -> App:
         if match["app_id"] is not None:
-            return apps.application_by_app_id(caller.tenant, unquote(match["app_id"]))
-        return apps.application_by_object_id(caller.tenant, object_id(match["id"]))
+            return applications.application_by_app_id(caller.tenant, unquote(match["app_id"]))
+        return applications.application_by_object_id(caller.tenant, object_id(match["id"]))
 
     def list_applications(self, request: Request, match) -> Response:
         def work(req: Request, caller: Caller) -> dict[str, Any]:
-            apps.authorize_read(caller)
+            permissions.authorize_read(caller)
             tenant = caller.tenant
             return self._listing(
                 req,
                 caller,
                 match,
-                apps.APPLICATION,
+                resources.APPLICATION,
                 "applications",
-                apps.applications_visible(caller),
-                lambda app: apps.application_resource(app, tenant),
+                applications.applications_visible(caller),
+                lambda app: resources.application_resource(app, tenant),
             )
 
         return self._answer(request, work)
 
     def create_application(self, request: Request, match) -> Response:
         def work(req: Request, caller: Caller) -> Reply:
-            apps.authorize_create(caller)
-            app = apps.create_application(self.state, caller, json_body(req), self.clock())
-            resource = apps.application_resource(app, caller.tenant)
+            permissions.authorize_create(caller)
+            app = applications.create_application(self.state, caller, json_body(req), self.clock())
+            resource = resources.application_resource(app, caller.tenant)
             return Reply(201, {"@odata.context": self._context(match, "applications/$entity"), **resource})
 
         return self._answer(request, work)
 
     def get_application(self, request: Request, match) -> Response:
         def work(req: Request, caller: Caller) -> dict[str, Any]:
-            apps.authorize_read(caller)
+            permissions.authorize_read(caller)
             app = self._application(caller, match)
-            chosen = odata.parse_select(req.arg("$select"), apps.APPLICATION)
+            chosen = odata.parse_select(req.arg("$select"), resources.APPLICATION)
             # The certificate itself is only sent when selected on one object (keyCredential docs).
-            resource = apps.application_resource(
+            resource = resources.application_resource(
                 app, caller.tenant, with_keys=bool(chosen and "keyCredentials" in chosen)
             )
-            return self._entity(req, match, apps.APPLICATION, "applications", resource)
+            return self._entity(req, match, resources.APPLICATION, "applications", resource)
 
         return self._answer(request, work)
 
@@ -280,8 +284,8 @@ class DirectoryHandlers:
         def work(req: Request, caller: Caller) -> Reply:
             models.require_permissions(caller)
             app = self._application(caller, match)
-            apps.authorize_manage(caller, app)
-            apps.update_application(self.state, app, json_body(req))
+            permissions.authorize_manage(caller, app)
+            applications.update_application(self.state, app, json_body(req))
             return Reply(204)
 
         return self._answer(request, work)
@@ -290,8 +294,8 @@ class DirectoryHandlers:
         def work(req: Request, caller: Caller) -> Reply:
             models.require_permissions(caller)
             app = self._application(caller, match)
-            apps.authorize_manage(caller, app)
-            apps.delete_application(self.state, caller.tenant, app)
+            permissions.authorize_manage(caller, app)
+            applications.delete_application(self.state, caller.tenant, app)
             return Reply(204)
 
         return self._answer(request, work)
@@ -300,11 +304,13 @@ class DirectoryHandlers:
         def work(req: Request, caller: Caller) -> dict[str, Any]:
             models.require_permissions(caller)
             app = self._application(caller, match)
-            apps.authorize_manage(caller, app)
-            secret, value = apps.add_password(self.state, app, json_body(req, required=False), self.clock())
+            permissions.authorize_manage(caller, app)
+            secret, value = applications.add_password(
+                self.state, app, json_body(req, required=False), self.clock()
+            )
             return {
                 "@odata.context": self._context(match, "microsoft.graph.passwordCredential"),
-                **apps.password_resource(secret, secret_text=value),
+                **resources.password_resource(secret, secret_text=value),
             }
 
         return self._answer(request, work)
@@ -313,31 +319,31 @@ class DirectoryHandlers:
         def work(req: Request, caller: Caller) -> Reply:
             models.require_permissions(caller)
             app = self._application(caller, match)
-            apps.authorize_manage(caller, app)
-            apps.remove_password(self.state, app, json_body(req))
+            permissions.authorize_manage(caller, app)
+            applications.remove_password(self.state, app, json_body(req))
             return Reply(204)
 
         return self._answer(request, work)
 
     # --- service principals -----------------------------------------------------------------------------
 
-    def _service_principal(self, caller: Caller, match) -> apps.ServicePrincipal:
+    def _service_principal(self, caller: Caller, match) -> service_principals.ServicePrincipal:
         if match["app_id"] is not None:
-            return apps.service_principal_by_app_id(caller.tenant, unquote(match["app_id"]))
-        return apps.service_principal_by_id(caller.tenant, object_id(match["id"]))
+            return service_principals.service_principal_by_app_id(caller.tenant, unquote(match["app_id"]))
+        return service_principals.service_principal_by_id(caller.tenant, object_id(match["id"]))
 
-    def _sp_resource(self, caller: Caller) -> Callable[[apps.ServicePrincipal], dict[str, Any]]:
-        return lambda sp: apps.service_principal_resource(sp, self.state, caller.tenant)
+    def _sp_resource(self, caller: Caller) -> Callable[[service_principals.ServicePrincipal], dict[str, Any]]:
+        return lambda sp: resources.service_principal_resource(sp, self.state, caller.tenant)
 
     def list_service_principals(self, request: Request, match) -> Response:
         def work(req: Request, caller: Caller) -> dict[str, Any]:
-            apps.authorize_read(caller)
-            sps = apps.service_principals(caller.tenant)
+            permissions.authorize_read(caller)
+            sps = service_principals.service_principals(caller.tenant)
             return self._listing(
                 req,
                 caller,
                 match,
-                apps.SERVICE_PRINCIPAL,
+                resources.SERVICE_PRINCIPAL,
                 "servicePrincipals",
                 sps,
                 self._sp_resource(caller),
@@ -347,8 +353,8 @@ class DirectoryHandlers:
 
     def create_service_principal(self, request: Request, match) -> Response:
         def work(req: Request, caller: Caller) -> Reply:
-            sp = apps.create_service_principal(self.state, caller, json_body(req))
-            resource = apps.service_principal_resource(sp, self.state, caller.tenant)
+            sp = service_principals.create_service_principal(self.state, caller, json_body(req))
+            resource = resources.service_principal_resource(sp, self.state, caller.tenant)
             return Reply(
                 201, {"@odata.context": self._context(match, "servicePrincipals/$entity"), **resource}
             )
@@ -357,10 +363,10 @@ class DirectoryHandlers:
 
     def get_service_principal(self, request: Request, match) -> Response:
         def work(req: Request, caller: Caller) -> dict[str, Any]:
-            apps.authorize_read(caller)
+            permissions.authorize_read(caller)
             sp = self._service_principal(caller, match)
-            resource = apps.service_principal_resource(sp, self.state, caller.tenant)
-            return self._entity(req, match, apps.SERVICE_PRINCIPAL, "servicePrincipals", resource)
+            resource = resources.service_principal_resource(sp, self.state, caller.tenant)
+            return self._entity(req, match, resources.SERVICE_PRINCIPAL, "servicePrincipals", resource)
 
         return self._answer(request, work)
 
@@ -368,7 +374,7 @@ class DirectoryHandlers:
         def work(req: Request, caller: Caller) -> Reply:
             models.require_permissions(caller)
             sp = self._service_principal(caller, match)
-            apps.delete_service_principal(self.state, caller, sp)
+            service_principals.delete_service_principal(self.state, caller, sp)
             return Reply(204)
 
         return self._answer(request, work)
@@ -382,18 +388,18 @@ class DirectoryHandlers:
 
     def list_role_assignments(self, request: Request, match) -> Response:
         def work(req: Request, caller: Caller) -> dict[str, Any]:
-            apps.authorize_read(caller)
+            permissions.authorize_read(caller)
             sp = self._service_principal(caller, match)
             as_resource, name = self._relationship(match)
-            found = apps.assignments_of(caller.tenant, sp, as_resource=as_resource)
+            found = role_assignments.assignments_of(caller.tenant, sp, as_resource=as_resource)
             return self._listing(
                 req,
                 caller,
                 match,
-                apps.ASSIGNMENT,
+                resources.ASSIGNMENT,
                 f"servicePrincipals('{sp.id}')/{name}",
                 found,
-                lambda a: apps.assignment_resource(a, caller.tenant),
+                lambda a: resources.assignment_resource(a, caller.tenant),
             )
 
         return self._answer(request, work)
@@ -405,18 +411,18 @@ class DirectoryHandlers:
             as_resource, name = self._relationship(match)
             body = json_body(req)
             if as_resource:
-                apps.authorize_assign(caller, sp.resource)
-                created = apps.assign(self.state, caller.tenant, body, resource_sp=sp, now=self.clock())
+                permissions.authorize_assign(caller, sp.resource)
+                created = role_assignments.assign(
+                    self.state, caller.tenant, body, resource_sp=sp, now=self.clock()
+                )
             else:
-                resource_id = body.get("resourceId") if isinstance(body, dict) else None
-                resource = None
-                if isinstance(resource_id, str):
-                    resource = catalog.resource_by_sp_id(caller.tenant.tenant_id, resource_id)
-                apps.authorize_assign(caller, resource)
-                created = apps.assign(self.state, caller.tenant, body, principal_sp=sp, now=self.clock())
-            resource = apps.assignment_resource(created, caller.tenant)
+                permissions.authorize_assign(caller, role_assignments.named_resource(caller.tenant, body))
+                created = role_assignments.assign(
+                    self.state, caller.tenant, body, principal_sp=sp, now=self.clock()
+                )
+            rendered = resources.assignment_resource(created, caller.tenant)
             context = self._context(match, f"servicePrincipals('{sp.id}')/{name}/$entity")
-            return Reply(201, {"@odata.context": context, **resource})
+            return Reply(201, {"@odata.context": context, **rendered})
 
         return self._answer(request, work)
 
@@ -426,16 +432,9 @@ class DirectoryHandlers:
             sp = self._service_principal(caller, match)
             as_resource, _ = self._relationship(match)
             wanted = unquote(match["assignment"])
-            found = next(
-                (
-                    a
-                    for a in apps.assignments_of(caller.tenant, sp, as_resource=as_resource)
-                    if a.assignment_id == wanted
-                ),
-                None,
-            )
-            apps.authorize_assign(caller, found.resource if found else sp.resource)
-            apps.unassign(self.state, caller.tenant, sp, wanted, as_resource=as_resource)
+            found = role_assignments.find_assignment(caller.tenant, sp, wanted, as_resource=as_resource)
+            permissions.authorize_assign(caller, found.resource if found else sp.resource)
+            role_assignments.unassign(self.state, caller.tenant, sp, wanted, as_resource=as_resource)
             return Reply(204)
 
         return self._answer(request, work)
@@ -444,48 +443,50 @@ class DirectoryHandlers:
 
     def list_grants(self, request: Request, match) -> Response:
         def work(req: Request, caller: Caller) -> dict[str, Any]:
-            apps.authorize_read_grants(caller)
-            grants = list(caller.tenant.oauth2_grants.values())
+            permissions.authorize_read_grants(caller)
+            client = None
             if match.groupdict().get("id") is not None or match.groupdict().get("app_id") is not None:
-                sp = self._service_principal(caller, match)
-                grants = [g for g in grants if g.client_id == sp.id]
+                client = self._service_principal(caller, match)
+            found = grants.grants_of(caller.tenant, client)
             return self._listing(
-                req, caller, match, apps.GRANT, "oauth2PermissionGrants", grants, apps.grant_resource
+                req, caller, match, resources.GRANT, "oauth2PermissionGrants", found, resources.grant_resource
             )
 
         return self._answer(request, work)
 
     def create_grant(self, request: Request, match) -> Response:
         def work(req: Request, caller: Caller) -> Reply:
-            apps.authorize_write_grants(caller)
-            grant = apps.create_grant(self.state, caller.tenant, json_body(req))
+            permissions.authorize_write_grants(caller)
+            grant = grants.create_grant(self.state, caller.tenant, json_body(req))
             context = self._context(match, "oauth2PermissionGrants/$entity")
-            return Reply(201, {"@odata.context": context, **apps.grant_resource(grant)})
+            return Reply(201, {"@odata.context": context, **resources.grant_resource(grant)})
 
         return self._answer(request, work)
 
     def get_grant(self, request: Request, match) -> Response:
         def work(req: Request, caller: Caller) -> dict[str, Any]:
-            apps.authorize_read_grants(caller)
-            grant = apps.grant_by_id(caller.tenant, unquote(match["grant"]))
-            return self._entity(req, match, apps.GRANT, "oauth2PermissionGrants", apps.grant_resource(grant))
+            permissions.authorize_read_grants(caller)
+            grant = grants.grant_by_id(caller.tenant, unquote(match["grant"]))
+            return self._entity(
+                req, match, resources.GRANT, "oauth2PermissionGrants", resources.grant_resource(grant)
+            )
 
         return self._answer(request, work)
 
     def update_grant(self, request: Request, match) -> Response:
         def work(req: Request, caller: Caller) -> Reply:
-            apps.authorize_write_grants(caller)
-            grant = apps.grant_by_id(caller.tenant, unquote(match["grant"]))
-            apps.update_grant(self.state, caller.tenant, grant, json_body(req))
+            permissions.authorize_write_grants(caller)
+            grant = grants.grant_by_id(caller.tenant, unquote(match["grant"]))
+            grants.update_grant(self.state, caller.tenant, grant, json_body(req))
             return Reply(204)
 
         return self._answer(request, work)
 
     def delete_grant(self, request: Request, match) -> Response:
         def work(req: Request, caller: Caller) -> Reply:
-            apps.authorize_write_grants(caller)
-            grant = apps.grant_by_id(caller.tenant, unquote(match["grant"]))
-            apps.delete_grant(self.state, caller.tenant, grant)
+            permissions.authorize_write_grants(caller)
+            grant = grants.grant_by_id(caller.tenant, unquote(match["grant"]))
+            grants.delete_grant(self.state, caller.tenant, grant)
             return Reply(204)
 
         return self._answer(request, work)

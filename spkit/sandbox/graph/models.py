@@ -6,20 +6,23 @@ so listing 100,000 sites costs what listing 250 costs, page by page.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import unquote
 
+from jwt.utils import base64url_decode, base64url_encode
+
 from ..access_tokens import TokenRejected, TokenService
+from ..callers import Caller
 from ..sharepoint.models import host_root_site, selected_site_access
-from ..state import GRAPH_APP_ID, SandboxState, Site, Tenant
+from ..site_catalog import Site
+from ..state import GRAPH_APP_ID, SandboxState, Tenant
+from ..timestamps import iso_z
 from .exceptions import (
     AccessDenied,
     AuthorizationRequestDenied,
@@ -102,28 +105,6 @@ SITE_PROPERTIES = (
 _SITE_PROPERTY_BY_LOWER = {p.lower(): p for p in SITE_PROPERTIES}
 
 
-@dataclass(frozen=True)
-class Caller:
-    """Who a validated Graph token speaks for: app-only (``roles``) or delegated (``scp``)."""
-
-    tenant: Tenant
-    client_id: str
-    roles: frozenset[str]
-    scopes: frozenset[str]
-    # Delegated tokens: the signed-in user (``oid``, ``upn`` claims).
-    object_id: str = ""
-    upn: str | None = None
-
-    @property
-    def delegated(self) -> bool:
-        return bool(self.scopes)
-
-    @property
-    def granted(self) -> frozenset[str]:
-        """The permissions the token carries: ``scp`` values if delegated, ``roles`` otherwise."""
-        return self.scopes if self.delegated else self.roles
-
-
 def audiences(state: SandboxState) -> set[str]:
     return {state.graph_url, f"{state.graph_url}/", GRAPH_APP_ID}
 
@@ -138,14 +119,7 @@ def authenticate(state: SandboxState, tokens: TokenService, token: str | None) -
     tenant = state.tenant_by_id(str(claims.get("tid", "")))
     if tenant is None:
         raise InvalidAuthenticationToken(_TOKEN_MESSAGES["tenant"])
-    return Caller(
-        tenant=tenant,
-        client_id=str(claims.get("appid") or claims.get("azp") or ""),
-        roles=frozenset(claims.get("roles") or ()),
-        scopes=frozenset(str(claims.get("scp") or "").split()),
-        object_id=str(claims.get("oid") or "").lower(),
-        upn=claims.get("upn"),
-    )
+    return Caller.from_claims(tenant, claims)
 
 
 def require_permissions(caller: Caller) -> None:
@@ -199,11 +173,11 @@ class SkipTokens:
 
     def issue(self, tenant_id: str, index: int) -> str:
         payload = self._PREFIX + index.to_bytes(8, "big")
-        return base64.urlsafe_b64encode(payload + self._mac(tenant_id, payload)).rstrip(b"=").decode("ascii")
+        return base64url_encode(payload + self._mac(tenant_id, payload)).decode("ascii")
 
     def read(self, tenant_id: str, token: str) -> int:
         try:
-            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            raw = base64url_decode(token.encode("ascii"))
         except (binascii.Error, ValueError) as exc:
             raise InvalidRequest("Invalid skip token.") from exc  # [unsure] wording
         payload, mac = raw[:-16], raw[-16:]
@@ -256,10 +230,6 @@ def parse_select(raw: str | None) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(names))
 
 
-def _iso(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def site_resource(site: Site, tenant: Tenant, select: Iterable[str] | None = None) -> dict[str, Any]:
     """A microsoft.graph.site as Graph renders one.
 
@@ -270,10 +240,10 @@ def site_resource(site: Site, tenant: Tenant, select: Iterable[str] | None = Non
     if site.index == 0:
         collection["root"] = {}
     full: dict[str, Any] = {
-        "createdDateTime": _iso(site.created),
+        "createdDateTime": iso_z(site.created),
         "description": "",
         "id": site.graph_id,
-        "lastModifiedDateTime": _iso(site.created + timedelta(days=1 + site.index % 30)),
+        "lastModifiedDateTime": iso_z(site.created + timedelta(days=1 + site.index % 30)),
         "name": site.name,
         "webUrl": site.url,
         "displayName": site.title,
@@ -351,7 +321,7 @@ def organization_resource(tenant: Tenant) -> dict[str, Any]:
         "city": None,
         "country": None,
         "countryLetterCode": "US",
-        "createdDateTime": _iso(tenant.created),
+        "createdDateTime": iso_z(tenant.created),
         "defaultUsageLocation": None,
         "displayName": tenant.display_name,
         "marketingNotificationEmails": [],

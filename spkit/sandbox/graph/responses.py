@@ -15,8 +15,10 @@ from typing import Any
 from urllib.parse import quote
 
 from ..access_tokens import TokenService
+from ..callers import Caller
 from ..http import Request, Response, Route
 from ..state import GRAPH_APP_ID, SandboxState
+from ..timestamps import edm_datetime
 from . import models, urls
 from .directory_responses import DirectoryHandlers, Reply
 from .exceptions import BadRequest, GeneralException, GraphError, MethodNotAllowed, Throttled
@@ -26,7 +28,7 @@ ODATA_JSON = (
 )
 ERROR_JSON = "application/json"
 
-Work = Callable[[Request, "models.Caller"], "dict[str, Any] | Reply"]
+Work = Callable[[Request, Caller], "dict[str, Any] | Reply"]
 # The top-level segments the sandbox's Graph serves (anything else is Graph's unknown-segment 400).
 KNOWN_SEGMENTS = frozenset(
     {
@@ -113,7 +115,7 @@ class GraphService(DirectoryHandlers):
         return self._answer(request, lambda req, caller: self._all_sites(req, caller, match["version"]))
 
     def get_root_site(self, request: Request, match) -> Response:
-        def work(req: Request, caller: models.Caller) -> dict[str, Any]:
+        def work(req: Request, caller: Caller) -> dict[str, Any]:
             site = caller.tenant.sites.get(0)
             models.authorize_site(caller, site)
             return self._one_site(req, caller, site, match["version"])
@@ -121,7 +123,7 @@ class GraphService(DirectoryHandlers):
         return self._answer(request, work)
 
     def get_site(self, request: Request, match) -> Response:
-        def work(req: Request, caller: models.Caller) -> dict[str, Any]:
+        def work(req: Request, caller: Caller) -> dict[str, Any]:
             models.require_permissions(caller)
             site = models.resolve_site(self.state, caller.tenant, match["ref"])
             models.authorize_site(caller, site)
@@ -130,7 +132,7 @@ class GraphService(DirectoryHandlers):
         return self._answer(request, work)
 
     def get_organization(self, request: Request, match) -> Response:
-        def work(req: Request, caller: models.Caller) -> dict[str, Any]:
+        def work(req: Request, caller: Caller) -> dict[str, Any]:
             models.authorize_organization(caller)
             return {
                 "@odata.context": f"{self._base(match['version'])}/$metadata#organization",
@@ -141,7 +143,7 @@ class GraphService(DirectoryHandlers):
 
     # --- work ---------------------------------------------------------------------------------------
 
-    def _all_sites(self, request: Request, caller: models.Caller, version: str) -> dict[str, Any]:
+    def _all_sites(self, request: Request, caller: Caller, version: str) -> dict[str, Any]:
         models.authorize_all_sites(caller)
         size = models.page_size(request.arg("$top"))
         select_raw = request.arg("$select")
@@ -162,7 +164,7 @@ class GraphService(DirectoryHandlers):
         payload["value"] = [models.site_resource(site, caller.tenant, select) for site in sites]
         return payload
 
-    def _one_site(self, request: Request, caller: models.Caller, site, version: str) -> dict[str, Any]:
+    def _one_site(self, request: Request, caller: Caller, site, version: str) -> dict[str, Any]:
         select = models.parse_select(request.arg("$select"))
         shape = "sites/$entity" if select is None else f"sites({','.join(select)})/$entity"
         return {
@@ -225,7 +227,7 @@ class GraphService(DirectoryHandlers):
         ]
 
     def _error(self, ids: _Ids, err: GraphError) -> Response:
-        date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        date = edm_datetime(datetime.now(UTC))  # innerError.date: UTC, no zone, no fraction
         headers = self._headers(ids) + list(err.headers)
         if err.status == 401:
             headers.append(("WWW-Authenticate", self._challenge()))

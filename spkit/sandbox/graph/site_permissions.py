@@ -15,10 +15,11 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from ..callers import Caller
 from ..state import SandboxState, SiteGrant, Tenant
 from .directory import SITE_ADMINS, holds_role
 from .exceptions import AccessDenied, InvalidRequest, ItemNotFound
-from .models import Caller, require_permissions
+from .models import require_permissions
 
 # Roles an application may be granted on a site, weakest first.
 ROLES = ("read", "write", "manage", "fullcontrol", "owner")

@@ -1,8 +1,13 @@
-"""The sandbox's Microsoft identity platform (``login.<suffix>``): OIDC discovery, JWKS, user realm and the
-v2.0 token endpoint with the client-credentials grant, failing with Entra's AADSTS codes.
+"""The sandbox's Microsoft identity platform (``login.<suffix>``): OIDC discovery, JWKS, user realm, the
+v2.0 token endpoint (client credentials, ROPC, refresh tokens, the device code flow) and the device code
+flow's verification pages, failing with Entra's AADSTS codes.
 
-``models.py`` holds the rules, ``client_assertions.py`` the certificate-assertion checks, ``exceptions.py``
-the AADSTS catalog and error body, ``responses.py`` the ``Service``, ``urls.py`` the routes.
+The rules are free functions in topic modules over the shared state: ``tenants``, ``discovery``,
+``token_endpoint`` (the grant table), ``client_credentials``, ``client_auth`` with ``client_assertions``,
+``delegated_grants``, ``sign_in``, ``scopes``, ``user_tokens`` and ``device_flow``. ``models`` holds
+identity's own value types, ``stores`` the device codes and refresh tokens, ``context`` the per-sandbox
+wiring the rules take; ``exceptions`` the AADSTS catalog and error body, ``responses`` the ``Service``,
+``urls`` the routes, ``pages`` the verification pages' HTML, ``first_party`` Microsoft's public clients.
 """
 
 from __future__ import annotations
@@ -11,13 +16,12 @@ from ..access_tokens import TokenService
 from ..service import Service
 from ..state import SandboxState
 from .exceptions import AadstsError
-from .models import IdentityBackend
 from .responses import IdentityService
 
 
 def make_service(state: SandboxState, tokens: TokenService) -> Service:
     """The identity ``Service`` over ``state``, signing with ``tokens``."""
-    return IdentityService(IdentityBackend(state, tokens, clock=state.now))
+    return IdentityService(state, tokens, clock=state.now)
 
 
-__all__ = ["AadstsError", "IdentityBackend", "IdentityService", "make_service"]
+__all__ = ["AadstsError", "IdentityService", "make_service"]

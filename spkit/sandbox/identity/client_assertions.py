@@ -11,7 +11,6 @@ Signature checking uses ``cryptography`` directly on the bytes as sent, so nothi
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import re
@@ -21,6 +20,7 @@ from datetime import UTC, datetime
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from jwt.utils import base64url_decode
 
 from ..state import App, KeyCredential
 from . import exceptions as aad
@@ -30,20 +30,20 @@ CLOCK_SKEW_S = 300  # Entra tolerates about five minutes of clock difference
 _B64URL = re.compile(r"^[A-Za-z0-9_-]*={0,2}$")
 
 
-def b64url_decode(value: str) -> bytes:
+def strict_b64url(value: str) -> bytes:
     """Base64url with or without ``=`` padding (MSAL keeps the padding); anything else is ``ValueError``.
-    Plain base64 (``+``/``/``) is refused: Entra does not find the key for it either."""
+    Plain base64 (``+``/``/``) is refused: Entra does not find the key for it either. PyJWT's decoder does
+    the decoding; the check before it is ours, since that decoder accepts ``+``/``/`` as well."""
     if not isinstance(value, str) or not _B64URL.match(value):
         raise ValueError("not base64url")
-    stripped = value.rstrip("=")
     try:
-        return base64.urlsafe_b64decode(stripped + "=" * (-len(stripped) % 4))
+        return base64url_decode(value.rstrip("="))
     except (binascii.Error, ValueError) as exc:
         raise ValueError("not base64url") from exc
 
 
 def _json_segment(segment: str) -> dict:
-    data = json.loads(b64url_decode(segment))
+    data = json.loads(strict_b64url(segment))
     if not isinstance(data, dict):
         raise ValueError("not a JSON object")
     return data
@@ -56,7 +56,7 @@ def parse(assertion: str) -> tuple[dict, dict, bytes, bytes]:
         raise aad.assertion_malformed()
     try:
         header, claims = _json_segment(parts[0]), _json_segment(parts[1])
-        signature = b64url_decode(parts[2])
+        signature = strict_b64url(parts[2])
     except (ValueError, UnicodeDecodeError) as exc:
         raise aad.assertion_malformed() from exc
     return header, claims, f"{parts[0]}.{parts[1]}".encode("ascii"), signature
@@ -69,7 +69,7 @@ def find_key(app: App, header: dict) -> tuple[KeyCredential | None, str | None]:
         if name not in header:
             continue
         try:
-            digest = b64url_decode(header[name])
+            digest = strict_b64url(header[name])
         except ValueError:
             return None, None
         if len(digest) != size:

@@ -6,7 +6,9 @@ correlation / timestamp trailer, ``error_codes``, ``timestamp``, ``trace_id``, `
 ``error_uri``. The messages are the ones Entra sends today (quoted from public error reports); where no
 source confirmed a code or wording the factory says ``[unsure]``.
 
-No HTTP here beyond building the ``Response``; the rules that decide *which* error live in ``models.py``.
+No HTTP here beyond building the ``Response``; the rules that decide *which* error live in the topic
+modules (``token_endpoint``, ``client_auth``, ``device_flow``, ...). ``FlowRejected`` is the verification
+pages' one refusal that is not an AADSTS error.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import uuid
 from datetime import UTC, datetime
 
 from ..http import Response
+from ..timestamps import iso_space_z, iso_ticks
 
 CERT_CREDENTIALS_DOC = "https://learn.microsoft.com/entra/identity-platform/certificate-credentials"
 
@@ -33,9 +36,8 @@ class AadstsError(Exception):
         self.suberror = suberror
 
 
-def entra_timestamp(now: datetime) -> str:
-    """Entra's timestamp format, e.g. ``2022-04-21 16:26:49Z``."""
-    return now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+class FlowRejected(Exception):
+    """A verification-page form whose flow nonce is unknown, spent, expired or for another step."""
 
 
 def error_body(
@@ -50,7 +52,7 @@ def error_body(
     now = now or datetime.now(UTC)
     trace_id = trace_id or str(uuid.uuid4())
     correlation_id = correlation_id or str(uuid.uuid4())
-    stamp = entra_timestamp(now)
+    stamp = iso_space_z(now)
     body: dict = {
         "error": err.error,
         "error_description": (
@@ -386,22 +388,16 @@ def assertion_client_mismatch() -> AadstsError:
     )
 
 
-def _entra_instant(t: float) -> str:
-    """``2024-10-02T22:05:03.6755165Z``: seven fractional digits, as in 700024's message."""
-    dt = datetime.fromtimestamp(t, UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond:06d}0Z"
-
-
 def assertion_time_range(now: float, not_before: float | None, expires: float) -> AadstsError:
     """700024: expired (beyond the allowed clock skew) or not yet valid. A missing ``nbf`` shows as
-    1970-01-01, exactly as Entra prints it."""
+    1970-01-01, exactly as Entra prints it (``iso_ticks``: seven fractional digits)."""
     return AadstsError(
         700024,
         "invalid_client",
         (
-            f"Client assertion is not within its valid time range. Current time: {_entra_instant(now)}, "
-            f"assertion valid from {_entra_instant(not_before or 0)}, "
-            f"expiry time of assertion {_entra_instant(expires)}. "
+            f"Client assertion is not within its valid time range. Current time: {iso_ticks(now)}, "
+            f"assertion valid from {iso_ticks(not_before or 0)}, "
+            f"expiry time of assertion {iso_ticks(expires)}. "
             f"Review the documentation at {CERT_CREDENTIALS_DOC} ."
         ),
     )

@@ -12,7 +12,7 @@ from html import escape
 
 from ..http import Response
 from . import exceptions as aad
-from .delegated import PageStep
+from .models import PageStep
 
 PAGE_HEADERS = [
     ("Cache-Control", "no-store, no-cache"),

@@ -1,6 +1,8 @@
-"""The identity platform as a sandbox ``Service``: parse the request, ask the backend, render Entra's answer.
+"""The identity platform as a sandbox ``Service``: parse the request, call the rule, render Entra's answer.
 
-Everything protocol-level lives in ``models.py``; here are only the HTTP facts Entra shows: which form
+``IdentityService`` holds the per-sandbox wiring (``IdentityContext``: state, token signer, clock, the
+delegated stores) and hands it to the rules, which are free functions in the topic modules
+(``discovery``, ``token_endpoint``, ``device_flow``). Here are only the HTTP facts Entra shows: which form
 the token endpoint reads (``application/x-www-form-urlencoded`` only, so a JSON body is "missing
 grant_type" exactly as Entra says), ``client_secret_basic``, ``client-request-id`` echoed as the
 correlation id, the cache headers, and the error pages for unknown paths and wrong methods.
@@ -9,14 +11,21 @@ correlation id, the cache headers, and the error pages for unknown paths and wro
 from __future__ import annotations
 
 import re
+import time
 import uuid
+from collections.abc import Callable
 from urllib.parse import unquote
 
+from ..access_tokens import TokenService
 from ..http import Request, Response, Route
+from ..state import SandboxState
+from . import device_flow, discovery, pages
 from . import exceptions as aad
-from . import pages
-from .delegated import FlowRejected
-from .models import IdentityBackend, TokenRequest, basic_credentials
+from .client_auth import basic_credentials
+from .context import IdentityContext
+from .exceptions import FlowRejected
+from .models import TokenRequest
+from .token_endpoint import token
 from .urls import url_routes
 
 _NO_CACHE = [("Cache-Control", "no-store, no-cache"), ("Pragma", "no-cache")]
@@ -35,12 +44,18 @@ class IdentityService:
     name = "identity"
     throttleable = False
 
-    def __init__(self, backend: IdentityBackend) -> None:
-        self.backend = backend
+    def __init__(
+        self, state: SandboxState, tokens: TokenService, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.context = IdentityContext(state, tokens, clock)
         self._routes = url_routes(self)
 
+    @property
+    def state(self) -> SandboxState:
+        return self.context.state
+
     def serves(self, host: str, port: int) -> bool:
-        return host.lower() == self.backend.state.login_host
+        return host.lower() == self.state.login_host
 
     def routes(self) -> list[Route]:
         return list(self._routes)
@@ -65,7 +80,7 @@ class IdentityService:
     ) -> Response:
         return aad.error_response(
             err,
-            self.backend.authority,
+            self.context.authority,
             correlation_id=self._correlation_id(request),
             headers=[*self._echo(request), *(headers or [])],
         )
@@ -82,42 +97,44 @@ class IdentityService:
 
     def openid_configuration(self, request: Request, match: re.Match) -> Response:
         try:
-            return self._ok(request, self.backend.openid_configuration(self._tenant(match)), _METADATA_CACHE)
+            document = discovery.openid_configuration(self.state, self._tenant(match))
+            return self._ok(request, document, _METADATA_CACHE)
         except aad.AadstsError as err:
             return self._error(request, err)
 
     def openid_configuration_v1(self, request: Request, match: re.Match) -> Response:
         try:
-            document = self.backend.openid_configuration_v1(self._tenant(match))
+            document = discovery.openid_configuration_v1(self.state, self._tenant(match))
             return self._ok(request, document, _METADATA_CACHE)
         except aad.AadstsError as err:
             return self._error(request, err)
 
     def keys(self, request: Request, match: re.Match) -> Response:
         try:
-            return self._ok(request, self.backend.jwks(self._tenant(match)), _METADATA_CACHE)
+            keys = discovery.jwks(self.state, self.context.tokens, self._tenant(match))
+            return self._ok(request, keys, _METADATA_CACHE)
         except aad.AadstsError as err:
             return self._error(request, err)
 
     def user_realm(self, request: Request, match: re.Match) -> Response:
-        return self._ok(request, self.backend.user_realm(request.arg("login")), _NO_CACHE)
+        return self._ok(request, discovery.user_realm(self.state, request.arg("login")), _NO_CACHE)
 
     def token(self, request: Request, match: re.Match) -> Response:
         form = self._token_form(request)  # read the body first, whatever the outcome
         try:
-            payload = self.backend.token(TokenRequest(tenant_ref=self._tenant(match), form=form))
+            payload = token(self.context, TokenRequest(tenant_ref=self._tenant(match), form=form))
         except aad.AadstsError as err:
             return self._error(request, err)
         return self._ok(request, payload, _NO_CACHE)
 
     def user_realm_v1(self, request: Request, match: re.Match) -> Response:
         """MSAL's ``/common/userrealm/<login>?api-version=1.0`` (asked on the host without port)."""
-        return self._ok(request, self.backend.user_realm_v1(unquote(match["login"])), _NO_CACHE)
+        return self._ok(request, discovery.user_realm_v1(self.state, unquote(match["login"])), _NO_CACHE)
 
     def devicecode(self, request: Request, match: re.Match) -> Response:
         form = self._token_form(request)
         try:
-            payload = self.backend.device_authorization(self._tenant(match), form)
+            payload = device_flow.device_authorization(self.context, self._tenant(match), form)
         except aad.AadstsError as err:
             return self._error(request, err)
         return self._ok(request, payload, _NO_CACHE)
@@ -128,17 +145,18 @@ class IdentityService:
         """``GET /devicelogin``: the code form; ``POST``: the code typed into it."""
         try:
             if request.method == "GET":
-                return pages.render(self.backend.begin_device_login())
+                return pages.render(device_flow.begin_device_login(self.context))
             form = request.form()
-            return pages.render(self.backend.submit_user_code(form.get("flowToken"), form.get("otc", "")))
+            step = device_flow.submit_user_code(self.context, form.get("flowToken"), form.get("otc", ""))
+            return pages.render(step)
         except FlowRejected:
             return pages.flow_rejected()
 
     def device_login_signin(self, request: Request, match: re.Match) -> Response:
         form = request.form()
         try:
-            step = self.backend.submit_credentials(
-                form.get("flowToken"), form.get("login", ""), form.get("passwd", "")
+            step = device_flow.submit_credentials(
+                self.context, form.get("flowToken"), form.get("login", ""), form.get("passwd", "")
             )
         except FlowRejected:
             return pages.flow_rejected()
@@ -146,13 +164,13 @@ class IdentityService:
 
     def device_login_approve(self, request: Request, match: re.Match) -> Response:
         try:
-            return pages.render(self.backend.approve_sign_in(request.form().get("flowToken")))
+            return pages.render(device_flow.approve_sign_in(self.context, request.form().get("flowToken")))
         except FlowRejected:
             return pages.flow_rejected()
 
     def device_login_cancel(self, request: Request, match: re.Match) -> Response:
         try:
-            return pages.render(self.backend.cancel_sign_in(request.form().get("flowToken")))
+            return pages.render(device_flow.cancel_sign_in(self.context, request.form().get("flowToken")))
         except FlowRejected:
             return pages.flow_rejected()
 
@@ -160,7 +178,7 @@ class IdentityService:
         """The tests' hook: approve or decline a user code without a browser (JSON answer, Entra's error
         body when refused)."""
         try:
-            payload = self.backend.hook_device_code(request.form())
+            payload = device_flow.hook_device_code(self.context, request.form())
         except aad.AadstsError as err:
             return self._error(request, err)
         return self._ok(request, payload, _NO_CACHE)

@@ -1,15 +1,43 @@
-"""SharePoint Online's own refusals: those of its authentication module.
+"""SharePoint Online's error shapes: every refusal ``responses.py`` and ``models.py`` answer with comes
+from here.
 
 SharePoint answers from two layers:
 
 * the authentication module refuses a bearer token before any site code runs: 401 with a bare
   ``{"error_description": "..."}`` body, an ``x-ms-diagnostics`` header and the ``WWW-Authenticate:
-  Bearer realm=..`` challenge (AzureAD/azure-activedirectory-library-for-js#589 shows all three); that
-  is this module;
-* the REST (OData) layer, the same as SharePoint Server's, whose refusals are in ``sp_rest.errors``.
+  Bearer realm=..`` challenge (AzureAD/azure-activedirectory-library-for-js#589 shows all three); those
+  are Online's own, defined here;
+* the REST (OData) layer, the same code as SharePoint Server's: its refusals are ``sp_rest.errors``'
+  shared classes, named here as Online uses them (the farm's ``exceptions.py`` names the same ones).
 """
 
 from __future__ import annotations
+
+from ..sp_rest.errors import (
+    AccessDenied,
+    FileNotFound,
+    InternalError,
+    MethodNotAllowed,
+    SharePointError,
+    error_body,
+    unknown_target,
+)
+
+__all__ = [
+    "THROTTLED_BODY",
+    "AccessDenied",
+    "FileNotFound",
+    "InternalError",
+    "MethodNotAllowed",
+    "SharePointError",
+    "TokenRefused",
+    "diagnostics",
+    "error_body",
+    "unknown_target",
+]
+
+# The body of SharePoint Online's 429. [unsure] reports quote a plain "429 TOO MANY REQUESTS".
+THROTTLED_BODY = "429 TOO MANY REQUESTS"
 
 
 class TokenRefused(Exception):

@@ -6,14 +6,17 @@ sites outside the catalog (the admin center, the OneDrive host's root) are synth
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ..access_tokens import TokenRejected, TokenService
-from ..sp_rest.dates import change_token, last_modified, sp_date, utc
-from ..sp_rest.errors import AccessDenied, FileNotFound
-from ..state import SHAREPOINT_APP_ID, SandboxState, Site, Tenant, stable_guid
-from .exceptions import TokenRefused, diagnostics
+from ..callers import Caller
+from ..guids import stable_guid
+from ..site_catalog import Site
+from ..sp_rest.web_fields import ZERO_GUID
+from ..sp_rest.web_fields import site_fields as sp_site_fields
+from ..sp_rest.web_fields import web_fields as sp_web_fields
+from ..state import SHAREPOINT_APP_ID, SandboxState, Tenant
+from .exceptions import AccessDenied, FileNotFound, TokenRefused, diagnostics
 
 # Application roles of the SharePoint resource that read every site (Sites.Selected reads none by itself).
 READ_ALL_ROLES = frozenset(
@@ -36,7 +39,6 @@ ACCEPT_RESOURCE_GUID_AUDIENCE = False
 BUILD = "16.0.0.26012"  # what MicrosoftSharePointTeamServices reports; SharePoint Online is always 16.0.0.x
 # contextinfo's LibraryVersion: the full build of the same release. [unsure] the last two parts.
 LIBRARY_VERSION = "16.0.26012.12010"
-ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 
 # Token refusals (TokenRejected.reason -> the error_description SharePoint sends). Verified: "Invalid
 # issuer or signature." (SharePoint/sp-dev-docs#5889) and the audience exception (pnp/cli-microsoft365#113).
@@ -52,21 +54,6 @@ _TOKEN_MESSAGES = {
         "Exception of type 'Microsoft.IdentityModel.Tokens.AudienceUriValidationFailedException' was thrown."
     ),
 }
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who a validated token speaks for."""
-
-    tenant: Tenant
-    client_id: str
-    roles: frozenset[str]
-    scopes: frozenset[str]
-    upn: str | None
-
-    @property
-    def delegated(self) -> bool:
-        return bool(self.scopes)
 
 
 def audiences(host: str) -> set[str]:
@@ -98,13 +85,7 @@ def authenticate(tokens: TokenService, token: str | None, host: str, tenant: Ten
             "Unsupported app only token.",
             diagnostics(3001000, "There has been an error authenticating the request."),
         )
-    return Caller(
-        tenant=tenant,
-        client_id=str(claims.get("appid") or claims.get("azp") or ""),
-        roles=frozenset(claims.get("roles") or ()),
-        scopes=scopes,
-        upn=claims.get("upn"),
-    )
+    return Caller.from_claims(tenant, claims)
 
 
 def _audience_of(token: str | None) -> str:
@@ -211,82 +192,35 @@ def web_template(site: Site, kind: str = "root") -> tuple[str, int]:
 
 
 def web_fields(site: Site, kind: str = "root") -> dict[str, Any]:
-    """SP.Web properties in SharePoint's (alphabetical) order, as ``/_api/web`` returns them."""
+    """SP.Web as SharePoint Online's ``/_api/web`` returns it: the shared table with Online's templates."""
     template, configuration = web_template(site, kind)
-    modified = last_modified(site)
-    return {
-        "AllowRssFeeds": True,
-        "AlternateCssUrl": "",
-        "AppInstanceId": ZERO_GUID,
-        "ClassicWelcomePage": None,
-        "Configuration": configuration,
-        "Created": sp_date(site.created),
-        "CurrentChangeToken": {"StringValue": change_token(2, site.web_id, modified)},
-        "CustomMasterUrl": f"{site.path.rstrip('/')}/_catalogs/masterpage/seattle.master",
-        "Description": "",
-        "DesignPackageId": ZERO_GUID,
-        "DocumentLibraryCalloutOfficeWebAppPreviewersDisabled": False,
-        "EnableMinimalDownload": False,
-        "HorizontalQuickLaunch": False,
-        "Id": site.web_id,
-        "IsMultilingual": True,
-        "Language": 1033,
-        "LastItemModifiedDate": utc(modified),
-        "LastItemUserModifiedDate": utc(modified),
-        "MasterUrl": f"{site.path.rstrip('/')}/_catalogs/masterpage/seattle.master",
-        "NoCrawl": False,
-        "OverwriteTranslationsOnChange": False,
-        "ResourcePath": {"DecodedUrl": site.url},
-        "QuickLaunchEnabled": True,
-        "RecycleBinEnabled": True,
-        "ServerRelativeUrl": site.path,
-        "SiteLogoUrl": None,
-        "SyndicationEnabled": True,
-        "Title": site.title,
-        "TreeViewEnabled": False,
-        "UIVersion": 15,
-        "UIVersionConfigurationEnabled": False,
-        "Url": site.url,
-        "WebTemplate": template,
-        "WelcomePage": "SitePages/Home.aspx",
-    }
+    return sp_web_fields(
+        site,
+        site.url,
+        web_template=template,
+        configuration=configuration,
+        minimal_download=False,
+        welcome_page="SitePages/Home.aspx",
+        own={"ClassicWelcomePage": None},
+    )
 
 
 def site_fields(site: Site) -> dict[str, Any]:
-    """SP.Site properties as ``/_api/site`` returns them."""
-    return {
-        "AllowCreateDeclarativeWorkflow": True,
-        "AllowDesigner": True,
-        "Classification": "",
-        "CompatibilityLevel": 15,
-        "CurrentChangeToken": {"StringValue": change_token(1, site.site_id, last_modified(site))},
-        "DisableAppViews": False,
-        "DisableCompanyWideSharingLinks": False,
-        "DisableFlows": False,
-        "ExternalSharingTipsEnabled": False,
-        "GeoLocation": "NAM",
-        "GroupId": ZERO_GUID,
-        "HubSiteId": ZERO_GUID,
-        "Id": site.site_id,
-        "IsHubSite": False,
-        "LockIssue": None,
-        "MaxItemsPerThrottledOperation": 5000,
-        "NeedsB2BUpgrade": False,
-        "ResourcePath": {"DecodedUrl": site.url},
-        "PrimaryUri": site.url,
-        "ReadOnly": False,
-        "RequiredDesignerVersion": "15.0.0.0",
-        "SandboxedCodeActivationCapability": 2,
-        "ServerRelativeUrl": site.path,
-        "ShareByEmailEnabled": False,
-        "ShareByLinkEnabled": False,
-        "ShowUrlStructure": False,
-        "TrimAuditLog": True,
-        "UIVersionConfigurationEnabled": False,
-        "UpgradeReminderDate": "1899-12-30T00:00:00",
-        "UpgradeScheduled": False,
-        "UpgradeScheduledDate": "1753-01-01T00:00:00",
-        "Upgrading": False,
-        "Url": site.url,
-        "WriteLocked": False,
-    }
+    """SP.Site as SharePoint Online's ``/_api/site`` returns it: the shared table with Online's own fields."""
+    return sp_site_fields(
+        site,
+        site.url,
+        sandboxed_code_activation=2,
+        show_url_structure=False,
+        own={
+            "DisableAppViews": False,
+            "DisableCompanyWideSharingLinks": False,
+            "DisableFlows": False,
+            "GeoLocation": "NAM",
+            "GroupId": ZERO_GUID,
+            "HubSiteId": ZERO_GUID,
+            "IsHubSite": False,
+            "NeedsB2BUpgrade": False,
+            "ShareByEmailEnabled": False,
+        },
+    )

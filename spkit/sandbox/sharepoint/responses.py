@@ -15,13 +15,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ..access_tokens import TokenService
+from ..callers import Caller
 from ..http import Request, Response, Route
+from ..site_catalog import Site
 from ..sp_rest.context_info import context_info, digest_date, render_context_info
-from ..sp_rest.errors import InternalError, MethodNotAllowed, SharePointError, error_body, unknown_target
 from ..sp_rest.odata import CONTENT_TYPES, Entity, odata_mode, render_entity, select, unless_selected
-from ..state import SHAREPOINT_APP_ID, SandboxState, Site, Tenant
+from ..state import SHAREPOINT_APP_ID, SandboxState, Tenant
 from . import models, urls
-from .exceptions import TokenRefused
+from .exceptions import (
+    THROTTLED_BODY,
+    InternalError,
+    MethodNotAllowed,
+    SharePointError,
+    TokenRefused,
+    error_body,
+    unknown_target,
+)
 
 # Navigation properties a verbose answer lists as {"__deferred": {"uri": ..}} (a subset of SharePoint's).
 _WEB_NAVIGATION = (
@@ -42,7 +51,7 @@ class _Context:
     tenant: Tenant
     kind: str  # root | admin | my
     mode: str
-    caller: models.Caller
+    caller: Caller
 
 
 class SharePointService:
@@ -79,14 +88,14 @@ class SharePointService:
         )
 
     def throttled(self, request: Request, retry_after: int) -> Response:
-        """429 with Retry-After; [unsure] body: reports quote a plain "429 TOO MANY REQUESTS"."""
+        """429 with Retry-After and Online's plain-text body."""
         headers = self._headers(str(uuid.uuid4())) + [
             ("Retry-After", str(retry_after)),
             ("RateLimit-Limit", "1200"),  # [unsure] SharePoint sends these to apps near their limit
             ("RateLimit-Remaining", "0"),
             ("RateLimit-Reset", str(retry_after)),
         ]
-        return Response.text(429, "429 TOO MANY REQUESTS", headers=headers)
+        return Response.text(429, THROTTLED_BODY, headers=headers)
 
     def internal_error(self, request: Request, error: Exception) -> Response:
         response = self._error(request, odata_mode(request.header("Accept")), InternalError())

@@ -1,5 +1,5 @@
-"""Dates as SharePoint's REST layer writes them, and change tokens, derived from a site collection's index
-so that repeated runs answer the same bytes."""
+"""A generated site collection's "last modified" date and change tokens, derived from its index so that
+repeated runs answer the same bytes (the forms dates are written in are ``timestamps.py``'s)."""
 
 from __future__ import annotations
 
@@ -22,16 +22,6 @@ class IndexedSite(Protocol):
 def last_modified(site: IndexedSite) -> datetime:
     """Deterministic, after creation, so repeated runs compare equal."""
     return site.created + timedelta(days=1 + site.index % 30, minutes=site.index % 60)
-
-
-def sp_date(value: datetime) -> str:
-    """``Edm.DateTime`` as SP.Web/SP.Site write it: no zone, no fraction (``2024-01-31T09:00:00``)."""
-    return value.strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def utc(value: datetime) -> str:
-    """The ``Z``-suffixed form of ``LastItemModifiedDate`` and its kind."""
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def change_token(scope: int, object_id: str, when: datetime) -> str:

@@ -3,7 +3,8 @@
 ``{"error": {...}}`` when the client asked for ``odata=verbose``.
 
 The authentication layers in front of it differ (Online's bearer-token refusals in
-``sharepoint/exceptions.py``, IIS Windows authentication in ``farm/``) and are not here.
+``sharepoint/exceptions.py``, IIS Windows authentication's in ``farm/exceptions.py``) and are not here;
+each product's ``exceptions.py`` names these shared classes for its answers.
 """
 
 from __future__ import annotations

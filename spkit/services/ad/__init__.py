@@ -1,13 +1,15 @@
 """Active Directory browse: the UPNs of a domain's users and administrators, and its trusts.
 
-The on-premises wizard's *Browse* button (PRODUCT.md, step 3) lists administrators' UPNs from the
+The on-premises wizard's *Browse* button (step 3) lists administrators' UPNs from the
 farm's domain or a trusted one; for an untrusted domain the UPN is typed. Layers, one job each:
 
-- ``settings``   — the server URL, TLS, bind account, password reference, base DN (checked offline);
-- ``connection`` — the ladder name → TCP → TLS → bind → root DSE, and paged searches;
-- ``users``      — the browse filter, group resolution, nested groups on AD only;
-- ``trusts``     — ``trustedDomain`` objects decoded, and what each means for Browse;
-- ``errors``     — what the network and the directory answer, as typed errors with a fix.
+- ``settings``         — the server URL, TLS, bind account, password reference, base DN (checked offline);
+- ``directory_choice`` — which directory a face browses: the sandbox card's or the environment's;
+- ``ldap_bind``        — the ladder name → TCP → TLS → bind → root DSE, and paged searches;
+- ``users``            — the browse filter, group resolution, nested groups on AD only;
+- ``trusts``           — ``trustedDomain`` objects decoded, and what each means for Browse;
+- ``browse``           — the Browse workflow both faces call (`spkit ad users`, the wizard's Browse);
+- ``errors``           — what the network and the directory answer, as typed errors with a fix.
 
     with open_directory(build_settings(server="ldaps://dc01.fabrikam.local", user="spadmin@fabrikam.local",
                                        password_ref="env:AD_PASSWORD")) as directory:
@@ -17,7 +19,6 @@ farm's domain or a trusted one; for an untrusted domain the UPN is typed. Layers
 """
 
 from . import _ldap3  # noqa: F401  (first: imports ldap3 without its pyasn1 deprecation noise)
-from .connection import Directory, DirectoryWarning, RootDse, SearchStats, open_directory
 from .errors import (
     BaseNotFoundError,
     DirectoryError,
@@ -26,6 +27,7 @@ from .errors import (
     LimitError,
     ReferralError,
 )
+from .ldap_bind import Directory, DirectoryWarning, RootDse, SearchStats, open_directory
 from .settings import DirectorySettings, ServerAddress, build_settings, parse_server_url
 from .trusts import Trust, list_trusts, plan_domain
 from .users import USERS_FILTER, DirectoryUser, GroupRef, list_users, resolve_group, use_nested, users_filter

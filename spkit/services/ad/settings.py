@@ -23,6 +23,7 @@ from ldap3.utils.dn import parse_dn
 from ...errors import InputError
 from ...models.accounts import parse_account
 from ...models.secrets import Secret, parse_secret_ref
+from ..secret_values import secret
 
 # Ports: domain controller LDAP / LDAPS, and the global catalog (the forest's partial replica).
 LDAP_PORT, LDAPS_PORT = 389, 636
@@ -325,7 +326,7 @@ def _password(password: Secret | None, reference: str | None) -> Secret:
                 f"--password-stdin, or set {ENV_PASSWORD} to such a reference",
             )
         field_name = "--password" if reference else ENV_PASSWORD
-        password = parse_secret_ref(ref_text, field=field_name).resolve_secret()
+        password = secret(parse_secret_ref(ref_text, field=field_name))
     if not password:
         # An empty password makes a simple bind *unauthenticated* (RFC 4513 5.1.2): AD answers
         # "success" and the search then fails or returns nothing. Refuse it here.

@@ -15,8 +15,8 @@ from ldap3 import SUBTREE
 from ldap3.utils.dn import parse_dn
 
 from ...errors import InputError
-from .connection import Directory, first_text
 from .errors import DomainNotTrustedError
+from .ldap_bind import Directory, first_text
 from .settings import domain_to_dn
 
 TRUST_ATTRIBUTES = ["cn", "flatName", "trustPartner", "trustDirection", "trustType", "trustAttributes"]

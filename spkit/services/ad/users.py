@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass
 from ldap3.utils.conv import escape_filter_chars
 
 from ...errors import InputError
-from .connection import Directory, SearchStats, all_text, first_text
 from .errors import group_not_found, nested_unsupported
+from .ldap_bind import Directory, SearchStats, all_text, first_text
 from .settings import parse_base_dn
 
 USERS_FILTER = "(&(objectCategory=person)(objectClass=user)(userPrincipalName=*))"

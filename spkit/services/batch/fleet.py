@@ -113,7 +113,7 @@ def verify_fleet(
     connection running longer than ``timeout_s`` is reported as ``timeout`` (its thread is left to end
     on its own: a thread cannot be killed). Ctrl-C stops starting new connections and raises
     ``FleetInterrupted`` with the outcomes that finished."""
-    from ..connection import sharing_connections
+    from ..online.profile_access import sharing_connections
 
     items = [t if isinstance(t, BatchTarget) else None for t in targets]
     if any(t is None for t in items):

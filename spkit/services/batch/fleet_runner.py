@@ -26,7 +26,7 @@ from pathlib import Path
 WARM_UP = (
     "import pandas, IPython.display\n"
     "import spkit.services.batch.fleet, spkit.services.batch.frame, spkit.services.batch.targets\n"
-    "import spkit.services.verification, spkit.services.diagnose, spkit.services.connection\n"
+    "import spkit.services.verification, spkit.services.diagnose, spkit.services.online.profile_access\n"
     "import spkit.checks.ladders, spkit.models.profile\n"
 )
 

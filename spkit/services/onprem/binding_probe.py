@@ -19,6 +19,7 @@ from requests_ntlm import HttpNtlmAuth
 from ...errors import AuthenticationError, NetworkError, SpkitError
 from ...http.session import session_for
 from ...models.onprem_profile import OnpremProfile
+from ..secret_values import secret_value
 from .auth_evidence import channel_binding_sent
 
 VERSION_HEADER = "MicrosoftSharePointTeamServices"
@@ -59,7 +60,7 @@ class Attempt:
 
 def try_sign_in(profile: OnpremProfile, url: str, *, send_cbt: bool) -> Attempt:
     """The profile's account signs in at ``url`` on a fresh session, with or without a channel binding."""
-    password = profile.admin_password.resolve(profile.card)
+    password = secret_value(profile.admin_password, profile.card)
     auth = _RecordingAuth(profile.account.text, password, send_cbt=send_cbt)
     with session_for(profile.card, profile.ca_bundle) as session:
         try:

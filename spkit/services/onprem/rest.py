@@ -14,8 +14,7 @@ import requests
 
 from ...errors import AuthenticationError, AuthorizationError, CheckError, ServiceError, ThrottledError
 from ...http.session import SpkitSession
-from ..http_errors import call, json_body, throttle_evidence
-from ..sharepoint_rest import odata_error_text
+from ..http_errors import call, json_body, odata_error_text, throttle_evidence
 from .auth_evidence import channel_binding_sent, has_windows_auth, offered_schemes
 
 NOMETADATA = "application/json;odata=nometadata"

@@ -1,0 +1,41 @@
+"""The one place where a profile's kind picks its services: Online or on-premises, each with its own
+verification and site listing. Workflows that serve both kinds ask here instead of branching."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import InputError
+from .online.site_listing import open_online_sites
+from .online.verification import verify_online
+from .onprem.site_listing import open_farm_sites
+from .onprem.verification import verify_onprem
+
+
+@dataclass(frozen=True)
+class KindServices:
+    """What a kind of connection does, and the verification options that mean something to it (the
+    others are Online's tuning, ignored for a farm)."""
+
+    kind: str
+    verify: Callable[..., Any]
+    open_sites: Callable[..., Any]
+    verify_options: frozenset[str]
+
+
+KINDS: dict[str, KindServices] = {
+    "online": KindServices(
+        "online", verify_online, open_online_sites, frozenset({"sample_size", "page_size"})
+    ),
+    "onprem": KindServices("onprem", verify_onprem, open_farm_sites, frozenset()),
+}
+
+
+def services_for(profile: Any) -> KindServices:
+    """The services of the profile's kind (``online`` or ``onprem``)."""
+    try:
+        return KINDS[profile.kind]
+    except KeyError:
+        raise InputError(f"unknown connection kind {profile.kind!r}", code="PROFILE_INVALID") from None
