@@ -17,6 +17,7 @@ from typing import Any
 
 from ..models.profile import Profile
 from ..models.results import StepResult, StepStatus, VerificationResult
+from .kinds import services_for
 from .verification import Progress, verify_profile
 
 # Next to the other notebooks (spkit.services.batch.NOTEBOOKS_DIR; not imported: it pulls in pandas).
@@ -192,12 +193,11 @@ def diagnose_profile(
 ) -> ConnectionDiagnosis:
     """Run the profile's ladder for real (the one ``spkit verify`` runs) and explain it. ``admin`` signs a
     delegated admin in (an ``AdminContext``), called only when the broken rung needs what the admin can
-    read (the app's role assignments, its registered certificates: ``diagnose_admin``)."""
+    read (the app's role assignments, its registered certificates: ``online.admin_evidence``)."""
     result = verify_profile(profile, progress=progress, **options)
-    if admin is not None and profile.kind == "online":
-        from .online.admin_evidence import refine_with_admin
-
-        result = refine_with_admin(result, profile, admin)  # type: ignore[arg-type]
+    refine = services_for(profile).refine_with_admin  # what an admin can read: Online's app registration
+    if admin is not None and refine is not None:
+        result = refine(result, profile, admin)
     return diagnose_result(result)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError
+from .online.admin_evidence import refine_with_admin
 from .online.site_listing import open_online_sites
 from .online.verification import verify_online
 from .onprem.site_listing import open_farm_sites
@@ -16,20 +17,28 @@ from .onprem.verification import verify_onprem
 
 @dataclass(frozen=True)
 class KindServices:
-    """What a kind of connection does, and the verification options that mean something to it (the
-    others are Online's tuning, ignored for a farm)."""
+    """What a kind of connection does: verify, list its sites, and (Online only) refine a diagnosis with
+    what a delegated admin can read; and the verification options that mean something to it (the others
+    are Online's tuning, ignored for a farm)."""
 
     kind: str
     verify: Callable[..., Any]
     open_sites: Callable[..., Any]
     verify_options: frozenset[str]
+    refine_with_admin: Callable[..., Any] | None = None
 
 
 KINDS: dict[str, KindServices] = {
     "online": KindServices(
-        "online", verify_online, open_online_sites, frozenset({"sample_size", "page_size"})
+        kind="online",
+        verify=verify_online,
+        open_sites=open_online_sites,
+        verify_options=frozenset({"sample_size", "page_size"}),
+        refine_with_admin=refine_with_admin,
     ),
-    "onprem": KindServices("onprem", verify_onprem, open_farm_sites, frozenset()),
+    "onprem": KindServices(
+        kind="onprem", verify=verify_onprem, open_sites=open_farm_sites, verify_options=frozenset()
+    ),
 }
 
 

@@ -65,8 +65,7 @@ def record_facts(
     with _secrets_from(store, custom=store_path is not None):
         saved = store.get(name)
         profile = saved.profile
-        options = {"sample_size": sample_size} if isinstance(profile, OnlineProfile) else {}
-        result = verify_profile(profile, **options)
+        result = verify_profile(profile, sample_size=sample_size)  # a farm keeps its own sample
     facts: dict[str, Any] = {
         "name": saved.name,
         "kind": profile.kind,
