@@ -340,6 +340,9 @@ def complete_registration(
     the applied registration before anything else can fail, so a face keeps it; with ``verify`` the
     profile is verified, each step reported to ``on_step``."""
     connection_name = save_as or (connection.name if connection is not None else None)
+    replace = connection is not None and connection_name == connection.name  # only itself, registered again
+    if connection_name and save and not replace:
+        _refuse_taken_name(connection_name, store)  # before an app exists that nothing would refer to
     result = register_app(
         ctx,
         plan,
@@ -360,7 +363,7 @@ def complete_registration(
             data,
             name=connection_name,
             registration=result.registration_record(),
-            replace=connection is not None,
+            replace=replace,
             store=store,
         )
     profile = profile_from_dict(data, source="registration result")
@@ -369,6 +372,18 @@ def complete_registration(
         (progress or (lambda _text: None))("verifying the connection")
         done.verification = verify_profile(profile, progress=on_step)
     return done
+
+
+def _refuse_taken_name(name: str, store: Any) -> None:
+    from ..store.connections import ConnectionStore
+    from ..store.errors import ConnectionExistsError
+
+    connections = store or ConnectionStore()
+    if name in connections.names():
+        raise ConnectionExistsError(
+            f"a connection named '{name}' is already saved in {connections.path}; nothing was registered",
+            fix=f"save under another name, or register '{name}' itself again (--connection {name})",
+        )
 
 
 def write_profile_yaml(data: Mapping[str, Any], path: Path) -> Path:

@@ -22,10 +22,11 @@ from spkit.services.onboarding import (
     remove_connection,
     reused_app_id,
 )
-from spkit.services.online.registration import app_by_client_id
+from spkit.services.online.registration import app_by_client_id, find_spkit_apps
 from spkit.services.online.tenant_target import target_from_options
 from spkit.services.verification import verify_profile
 from spkit.store import ConnectionStore, store_ref
+from spkit.store.errors import ConnectionExistsError
 from tests.helpers import card_app, card_tenant, write_profile
 
 ADMIN = "admin@contoso.onmicrosoft.com"
@@ -226,4 +227,26 @@ def test_a_registration_the_wizard_tries_is_verified_and_not_saved(stores, card,
     finally:
         if client_id:
             delete_app(ctx, client_id)
+        ctx.close()
+
+
+def test_saving_over_another_saved_connection_is_refused_before_any_app_is_made(
+    tmp_path, stores, card, card_path
+):
+    """``register --connection X --save Y`` with Y saved already: Y is never overwritten, and the refusal
+    comes before Entra holds an app nothing would refer to."""
+    taken = write_profile(tmp_path, card_path, card, "spkit-certificate", name="taken")
+    stores.add(load_profile(taken))
+    before = stores.get("taken")
+    display_name = f"spkit refused {uuid.uuid4().hex[:8]}"
+    ctx = sign_in(card, card_path)
+    try:
+        plan = preview_registration(ctx, preset="read", display_name=display_name)
+        with pytest.raises(ConnectionExistsError) as refused:
+            complete_registration(ctx, plan, save_as="taken", consent_timeout_s=90)
+        assert refused.value.code == "CONNECTION_EXISTS"
+        assert "nothing was registered" in refused.value.summary
+        assert find_spkit_apps(ctx.graph, display_name) == []
+        assert stores.get("taken").to_dict() == before.to_dict()
+    finally:
         ctx.close()
