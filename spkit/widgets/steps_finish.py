@@ -99,8 +99,9 @@ def sites_html(result: Any) -> str:
     if not sample and counts.get("site_collections") is None:
         return ""
     line = f"{counts.get('site_collections', 0)} site collections"
-    if counts.get("onedrive_sites") is not None:
-        line += f" and {counts.get('onedrive_sites')} OneDrive / personal sites"
+    if counts.get("onedrive_sites") is not None:  # a farm's personal sites are My Sites, Online's OneDrive
+        personal = "My Sites" if result.kind == "onprem" else "OneDrive sites"
+        line += f" and {counts.get('onedrive_sites')} {personal}"
     rows = "".join(
         f'<tr><td>{_e(s.get("title") or "")}</td><td><a href="{_e(s.get("url"))}" target="_blank" '
         f'rel="noopener">{_e(s.get("url"))}</a></td></tr>'

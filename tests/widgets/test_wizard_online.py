@@ -104,7 +104,9 @@ def test_manual_registration_with_a_certificate_imported_from_a_pfx(wizard, card
     assert len({n for n in shown}) >= len(result.steps) - 1
     page = wizard.pages["configuration"]
     assert "✔ passed" in page.table.value and "Site collections (Graph)" in page.table.value
-    assert "Site collections found" in page.sites.value and "<a href=" in page.sites.value
+    counts = f"{result.facts['site_collections']} site collections and {result.facts['onedrive_sites']} OneDrive sites"
+    assert f"Site collections found: {counts}" in page.sites.value
+    assert "<a href=" in page.sites.value
     code, verified = verify_connection("wiz-manual-cert", env)
     assert code == 0 and verified["passed"]
     assert [s["step"] for s in verified["steps"]] == [s.step for s in result.steps]

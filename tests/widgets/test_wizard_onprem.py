@@ -78,7 +78,10 @@ def test_onprem_with_browse_configure_save_and_verify(wizard, card, env):
     assert result.passed, result.summary_line()
     page = wizard.pages["configuration"].sites.value
     assert "Admin account requirements" in page and "Member of Farm Administrators" in page
-    assert "Site collections found" in page and f'<a href="{card["farms"][0]["url"]}' in page  # a sample
+    counts = (
+        f"{result.facts['site_collections']} site collections and {result.facts['onedrive_sites']} My Sites"
+    )
+    assert f"Site collections found: {counts}" in page and f'<a href="{card["farms"][0]["url"]}' in page
     # The steps table counts the requirements (the table under it lists each): no squeezed columns.
     table = wizard.pages["configuration"].table.value
     assert "3 met; 4 cannot be checked from outside the server (each requirement is listed below)" in table
