@@ -64,16 +64,16 @@ def main(argv: list[str] | None = None) -> int:
     import jupyter_client.manager  # noqa: F401
     import jupyter_core.utils  # noqa: F401
 
-    from .notebook_worker import ENGINE, _Kernels, _register_engine
+    from .warm_kernels import ENGINE, WarmKernels, register_warm_engine
 
-    kernels = _Kernels(None, job["kernel_name"], job["cwd"], warm_up=WARM_UP)
+    kernels = WarmKernels(None, job["kernel_name"], job["cwd"], warm_up=WARM_UP)
     starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spkit-fleet-kernel")
     starting = starter.submit(kernels.start)  # a process of its own: on the other core
     try:
         import papermill as pm
         from papermill.exceptions import PapermillExecutionError
 
-        _register_engine()
+        register_warm_engine()
         # papermill reads, parameterises and first saves the notebook while the kernel warms up; the
         # engine waits for the kernel (``starting``) only when the first cell is to run
         pm.execute_notebook(
