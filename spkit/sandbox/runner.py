@@ -181,6 +181,10 @@ class RunningSandbox:
                     {"host": r.host, "path": r.path, "count": r.count, "retry_after_s": r.retry_after_s}
                     for r in self.state.faults.throttle_rules
                 ],
+                "server_error_rules": [
+                    {"host": r.host, "path": r.path, "status": r.status, "count": r.count}
+                    for r in self.state.faults.server_error_rules
+                ],
             },
         )
         self.card_path = write_card(state_dir, self.card)

@@ -60,6 +60,7 @@ def test_the_card_publishes_the_fault_knobs(throttled):
         "server_certificates": [],
         "closed_ports": [],
         "throttle_rules": [],
+        "server_error_rules": [],
     }
 
 

@@ -355,6 +355,10 @@ def test_a_disabled_service_principal_gets_no_token_and_graph_shows_it_disabled(
 
 def test_a_server_error_is_answered_in_each_service_shape_once_and_not_retried(world):
     card = world("disabled_app_server_errors")
+    assert card["faults"]["server_error_rules"] == [
+        {"host": "graph.localhost", "path": "/v1.0/sites/root", "status": 500, "count": 2},
+        {"host": "contoso.sharepoint.localhost", "path": "(/.*)?/_api/web", "status": 502, "count": 1},
+    ]
     token = msal_certificate_token(card, "spkit-certificate")["access_token"]
     url = f"{card['cloud']['graph_url']}/v1.0/sites/root"
     with session_for_card(card) as patient:  # spkit's session: 500 is not in its retry list
@@ -372,4 +376,4 @@ def test_a_server_error_is_answered_in_each_service_shape_once_and_not_retried(w
         ]
     assert [w.status_code for w in webs] == [502, 200] and retries_of(webs[0]) == 0
     assert webs[0].headers["SPRequestGuid"] and webs[0].headers["MicrosoftSharePointTeamServices"]
-    assert "odata.error" in webs[0].json() or "error" in webs[0].json()
+    assert webs[0].json()["odata.error"]["code"] == "-2146233088, System.InvalidOperationException"
