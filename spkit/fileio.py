@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 
-def atomic_write(path: str | os.PathLike, data: bytes, mode: int = 0o600) -> Path:
-    """Write ``data`` to ``path`` via a temp file in the same directory, fsync and rename."""
+def atomic_write(path: str | os.PathLike, data: bytes, mode: int = 0o600, *, durable: bool = True) -> Path:
+    """Write ``data`` to ``path`` via a temp file in the same directory, fsync and rename. ``durable=False``
+    skips the fsyncs (never half a file, but maybe the old one after a crash): for files made again
+    when lost, by the hundred."""
     target = Path(path).expanduser()
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -23,13 +25,16 @@ def atomic_write(path: str | os.PathLike, data: bytes, mode: int = 0o600) -> Pat
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    if not durable:
+        return target
     with contextlib.suppress(OSError):  # make the rename itself durable where the platform allows it
         dir_fd = os.open(target.parent, os.O_RDONLY)
         try:

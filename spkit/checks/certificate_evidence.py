@@ -6,12 +6,10 @@ from __future__ import annotations
 import datetime
 
 from ..errors import CertificateError, SpkitError
-from ..models.cert_store import CertificateStore
+from ..models.cert_store import MIN_KEY_BITS, CertificateStore
 from ..models.certificates import LoadedCertificate, load_certificate
 from ..models.online_profile import CertificateFileCredential, CertificateThumbprintCredential
 from ..services.secret_values import secret_value
-
-MIN_KEY_BITS = 2048  # what Entra and spkit accept for a client-assertion certificate
 
 
 def _load(profile) -> LoadedCertificate | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..http.connect_to import parse_connect_to
+from ..http.connect_to import ConnectToMap, parse_connect_to
 from ..http.session import SpkitSession
 from ..models.results import VerificationResult
 
@@ -57,12 +57,11 @@ class CheckContext:
         return getattr(self.profile, "card", None)
 
     @property
-    def connect_to(self) -> dict[tuple[str, int], tuple[str, int]]:
-        """The sandbox's connect-to map (what a resolver answers for its hosts), empty without a card."""
-        if "connect_to" not in self.state:  # parsed once per ladder run (a fleet's map has ~800 hosts)
-            card = self.card
-            self.state["connect_to"] = parse_connect_to(card.get("connect_to") or {}) if card else {}
-        return self.state["connect_to"]
+    def connect_to(self) -> ConnectToMap:
+        """The sandbox's connect-to map (what a resolver answers for its hosts), empty without a card;
+        ``parse_connect_to`` keeps the card's map parsed, so asking again costs nothing."""
+        card = self.card
+        return parse_connect_to(card.get("connect_to") or {}) if card else ConnectToMap()
 
     def endpoint(self, role: str) -> Endpoint | None:
         return next((e for e in self.endpoints if e.role == role), None)

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 
 from ..errors import NetworkError, TlsError
+from ..http.connect_to import ConnectToMap
 from .context import Endpoint
 
 CONNECT_TIMEOUT_S = 10.0  # the session's connect timeout
@@ -68,17 +69,12 @@ def proxy_address(proxy: str) -> tuple[str, int]:
     return parts.hostname or "", parts.port or 8080
 
 
-def mapped_addresses(connect_to: dict[tuple[str, int], tuple[str, int]], host: str) -> list[str]:
+def mapped_addresses(connect_to: ConnectToMap, host: str) -> list[str]:
     """The addresses the connect-to map gives ``host`` (on any port), sorted; [] when it does not name it."""
-    targets = getattr(connect_to, "targets", None)  # a parsed map answers by host without a scan
-    if targets is not None:
-        return list(targets(host))
-    return sorted({target for (name, _), (target, _) in connect_to.items() if name == host})
+    return list(connect_to.targets(host))
 
 
-def resolve(
-    host: str, port: int, connect_to: dict[tuple[str, int], tuple[str, int]]
-) -> tuple[list[str], str]:
+def resolve(host: str, port: int, connect_to: ConnectToMap) -> tuple[list[str], str]:
     """The addresses of ``host`` and who answered: the connect-to map for its hosts, else DNS."""
     mapped = mapped_addresses(connect_to, host)
     if mapped:
@@ -100,9 +96,7 @@ def resolve(
     return seen, "DNS"
 
 
-def route(
-    endpoint: Endpoint, connect_to: dict[tuple[str, int], tuple[str, int]], addresses: list[str]
-) -> Route:
+def route(endpoint: Endpoint, connect_to: ConnectToMap, addresses: list[str]) -> Route:
     """Where the session's socket goes for ``endpoint``: the mapped target, the proxy, or the host."""
     target = connect_to.get((endpoint.host, endpoint.port))
     if target is not None:

@@ -97,9 +97,9 @@ def _print_table(batch) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..services.batch.outcome import BatchOptions
-    from ..services.batch.progress import BatchProgress
     from ..services.batch.run import check_options, run_batch
     from ..services.batch.targets import select_targets
+    from .batch_progress import BatchProgress
 
     options = BatchOptions(
         jobs=args.jobs,

@@ -27,7 +27,7 @@ from spkit.models.card import card_app, card_tenant, card_user
 SCHEMES = ("env", "file", "keyring", "sandbox", "store")
 REFERENCE_FORMS = "env:NAME, file:PATH, keyring:SERVICE/KEY, sandbox:TENANT/NAME or store:CONNECTION/KEY"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_SCHEME = re.compile(r"(?i)(env|file|keyring|sandbox|store):(.*)", re.DOTALL)
+_SCHEME = re.compile(rf"(?i)({'|'.join(SCHEMES)}):(.*)", re.DOTALL)
 # A saved connection's name (the store's rule) and the key of one of its secrets.
 _STORE_NAME = re.compile(r"[A-Za-z0-9 ._-]{1,64}")
 _STORE_KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}")

@@ -9,6 +9,7 @@ yesterday: a registered certificate that ran out), ``not_yet_valid`` (starts tom
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -76,20 +77,33 @@ def sign_app_certificate(key: rsa.RSAPrivateKey, common_name: str, kind: str = "
 
 
 def write_app_certificate(
-    folder: Path, app: str, common_name: str, kind: str = "valid"
+    folder: Path,
+    app: str,
+    common_name: str,
+    kind: str = "valid",
+    *,
+    key: rsa.RSAPrivateKey | None = None,
+    durable: bool = True,
 ) -> tuple[Path, Path, x509.Certificate]:
-    """(pem, pfx, certificate) of an app: the files kept when they are of ``kind``, else made anew."""
+    """(pem, pfx, certificate) of an app: the files kept when they are of ``kind``, else made anew, for
+    ``key`` when given (a fleet's apps share one) or a new key. The pem is written last: it says "done",
+    and an unreadable one (a crash while writing it) is made again. ``durable=False`` skips the fsyncs,
+    for files made by the hundred and again when lost."""
     pem, pfx = folder / f"{app}.pem", folder / f"{app}.pfx"
-    if pem.exists() and pfx.exists():
-        certificate = x509.load_pem_x509_certificate(pem.read_bytes())
-        if kind_of(certificate) == kind:
-            return pem, pfx, certificate
-    key, certificate = make_app_certificate(common_name, kind)
-    write_private(pem, certificate.public_bytes(serialization.Encoding.PEM) + private_key_pem(key))
-    write_private(
-        pfx,
-        pkcs12.serialize_key_and_certificates(
-            common_name.encode("utf-8"), key, certificate, None, serialization.NoEncryption()
-        ),
+    if pem.exists() and pfx.exists() and pfx.stat().st_size:
+        with contextlib.suppress(ValueError):
+            certificate = x509.load_pem_x509_certificate(pem.read_bytes())
+            if kind_of(certificate) == kind:
+                return pem, pfx, certificate
+    if key is None:
+        key, certificate = make_app_certificate(common_name, kind)
+    else:
+        certificate = sign_app_certificate(key, common_name, kind)
+    friendly = common_name.encode("utf-8")
+    pfx_data = pkcs12.serialize_key_and_certificates(
+        friendly, key, certificate, None, serialization.NoEncryption()
     )
+    write_private(pfx, pfx_data, durable=durable)
+    pem_data = certificate.public_bytes(serialization.Encoding.PEM) + private_key_pem(key)
+    write_private(pem, pem_data, durable=durable)
     return pem, pfx, certificate

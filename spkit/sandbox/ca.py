@@ -126,6 +126,11 @@ def issue_server_certificate(
 CERTIFICATE_FAULTS = ("expired", "not_yet_valid", "wrong_name", "unknown_ca")
 
 
+# The validity of the faulty server certificates, in days from now: expired ten days ago, or valid only
+# from tomorrow (beyond any clock tolerance) for a year.
+_FAULT_WINDOWS = {"expired": (-400, -10), "not_yet_valid": (1, 366)}
+
+
 def issue_fault_certificate(
     kind: str, host: str, names: list[str], ca: Authority, state_dir: Path
 ) -> tuple[Path, Path, Authority]:
@@ -139,25 +144,15 @@ def issue_fault_certificate(
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{host}-{kind}"
     now = datetime.now(UTC)
-    if kind == "expired":
+    if kind in _FAULT_WINDOWS:
+        starts, ends = _FAULT_WINDOWS[kind]
         cert, key = issue_server_certificate(
             ca,
             [host],
             out,
             stem=stem,
-            not_before=now - timedelta(days=400),
-            not_after=now - timedelta(days=10),
-            loopback=False,
-        )
-        return cert, key, ca
-    if kind == "not_yet_valid":
-        cert, key = issue_server_certificate(
-            ca,
-            [host],
-            out,
-            stem=stem,
-            not_before=now + timedelta(days=1),
-            not_after=now + timedelta(days=366),
+            not_before=now + timedelta(days=starts),
+            not_after=now + timedelta(days=ends),
             loopback=False,
         )
         return cert, key, ca

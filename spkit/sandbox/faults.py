@@ -9,21 +9,33 @@ from dataclasses import dataclass, field
 
 
 @dataclass
-class ThrottleRule:
-    """Answer ``count`` consecutive requests to ``host`` whose path full-matches ``path`` as throttled
-    (every one when ``count`` is None), each with ``Retry-After: retry_after_s``; then serve again."""
+class _Rule:
+    """Answer ``count`` consecutive requests to ``host`` whose path full-matches ``path`` (every one when
+    ``count`` is None) in the rule's way; then serve again."""
 
     host: str
     path: str = ".*"
     count: int | None = None
-    retry_after_s: int = 1
     answered: int = 0
 
     def __post_init__(self) -> None:
         self.pattern = re.compile(self.path, re.I)
 
-    def matches(self, host: str, path: str) -> bool:
-        return host == self.host and self.pattern.fullmatch(path) is not None
+    def take(self, host: str, path: str) -> bool:
+        """Whether this request is the rule's; counts it if so (the caller holds the faults' lock)."""
+        if host != self.host or self.pattern.fullmatch(path) is None:
+            return False
+        if self.count is not None and self.answered >= self.count:
+            return False
+        self.answered += 1
+        return True
+
+
+@dataclass
+class ThrottleRule(_Rule):
+    """Answered as throttled, each with ``Retry-After: retry_after_s``."""
+
+    retry_after_s: int = 1
 
 
 class ScenarioServerError(Exception):
@@ -32,22 +44,11 @@ class ScenarioServerError(Exception):
 
 
 @dataclass
-class ServerErrorRule:
-    """Answer ``count`` consecutive requests to ``host`` whose path full-matches ``path`` with an unexpected
-    server error (``status`` 500 or 502, in the service's own error shape; every one when ``count`` is
-    None), as a service having a bad moment does; then serve again."""
+class ServerErrorRule(_Rule):
+    """Answered with an unexpected server error (``status`` 500 or 502, in the service's own error shape),
+    as a service having a bad moment does."""
 
-    host: str
-    path: str = ".*"
     status: int = 500
-    count: int | None = None
-    answered: int = 0
-
-    def __post_init__(self) -> None:
-        self.pattern = re.compile(self.path, re.I)
-
-    def matches(self, host: str, path: str) -> bool:
-        return host == self.host and self.pattern.fullmatch(path) is not None
 
 
 @dataclass
@@ -71,10 +72,9 @@ class Faults:
         A matching rule decides first (its count runs down); then, when ``by_rate``, exactly
         ``throttle_rate`` of requests, spread evenly (deterministic, unlike a coin toss)."""
         with self._lock:
-            for rule in self.throttle_rules:
-                if rule.matches(host, path) and (rule.count is None or rule.answered < rule.count):
-                    rule.answered += 1
-                    return rule.retry_after_s
+            rule = next((r for r in self.throttle_rules if r.take(host, path)), None)
+            if rule is not None:
+                return rule.retry_after_s
             if by_rate and self.throttle_rate > 0:
                 self._credit += self.throttle_rate
                 if self._credit >= 1.0:
@@ -85,8 +85,5 @@ class Faults:
     def server_error(self, host: str, path: str) -> int | None:
         """The status (500 or 502) if this request is to be answered with a server error, else None."""
         with self._lock:
-            for rule in self.server_error_rules:
-                if rule.matches(host, path) and (rule.count is None or rule.answered < rule.count):
-                    rule.answered += 1
-                    return rule.status
-        return None
+            rule = next((r for r in self.server_error_rules if r.take(host, path)), None)
+        return rule.status if rule is not None else None

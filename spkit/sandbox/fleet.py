@@ -17,21 +17,15 @@ lost in a crash is unreadable or missing at the next start, and then made again,
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
 
 from ..errors import SandboxInputError
-from ..fileio import atomic_write as write_private
-from ..fileio import private_folder
-from .app_certificates import sign_app_certificate
+from ..fileio import atomic_write, private_folder
+from .app_certificates import write_app_certificate
 from .certificate_builder import private_key_pem
 from .scenario import CredentialVault
 from .state import SandboxState
@@ -125,24 +119,12 @@ class FleetVault(CredentialVault):
         self.generated = generated
         self._key: rsa.RSAPrivateKey | None = None
 
-    def app_certificate(self, tenant: str, app: str, *args: Any, **kwargs: Any):
-        if tenant not in self.generated or args or kwargs:
-            return super().app_certificate(tenant, app, *args, **kwargs)
+    def app_certificate(self, tenant: str, app: str, kind: str = "valid"):
+        if tenant not in self.generated or kind != "valid":
+            return super().app_certificate(tenant, app, kind)
         folder = private_folder(self.state_dir, "tenants", tenant, "apps")
-        pem, pfx = folder / f"{app}.pem", folder / f"{app}.pfx"
-        if pem.exists() and pfx.exists() and pfx.stat().st_size:
-            with contextlib.suppress(ValueError):  # unreadable (a crash while writing it): make it again
-                return pem, pfx, x509.load_pem_x509_certificate(pem.read_bytes())  # the first block
-        key = self._fleet_key()
-        cert = sign_app_certificate(key, f"{app} ({tenant} sandbox)")
-        key_pem = private_key_pem(key)
-        friendly = f"{app} ({tenant} sandbox)".encode()
-        pfx_data = pkcs12.serialize_key_and_certificates(
-            friendly, key, cert, None, serialization.NoEncryption()
-        )
-        write_unsynced(pfx, pfx_data)
-        write_unsynced(pem, cert.public_bytes(serialization.Encoding.PEM) + key_pem)  # last: it says "done"
-        return pem, pfx, cert
+        common_name = f"{app} ({tenant} sandbox)"
+        return write_app_certificate(folder, app, common_name, key=self._fleet_key(), durable=False)
 
     def _fleet_key(self) -> rsa.RSAPrivateKey:
         if self._key is None:
@@ -153,21 +135,5 @@ class FleetVault(CredentialVault):
                 self._key = loaded
             else:
                 self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-                write_private(path, private_key_pem(self._key))
+                atomic_write(path, private_key_pem(self._key))
         return self._key
-
-
-def write_unsynced(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Write ``path`` through a temporary file and a rename (never half a file), without fsync: for files
-    made again when lost, by the hundred."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise

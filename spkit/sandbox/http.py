@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs
 
 
 @dataclass
@@ -115,7 +115,3 @@ class Route:
     @classmethod
     def of(cls, methods: str, pattern: str, handler: Handler) -> Route:
         return cls(tuple(m.strip().upper() for m in methods.split(",")), re.compile(pattern, re.I), handler)
-
-
-def with_query(url: str, params: dict[str, str]) -> str:
-    return url + ("&" if "?" in url else "?") + urlencode(params)

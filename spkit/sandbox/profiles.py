@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .fleet import write_unsynced
+from ..fileio import atomic_write
+from .app_certificates import kind_of
 
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's: ~10x faster for hundreds of files
 
@@ -77,28 +77,24 @@ def app_failure(app: dict[str, Any]) -> tuple[str, str]:
     return "", ""
 
 
+# What spkit says of an app certificate of each faulty kind, before any sign-in.
+_CERTIFICATE_FAILURES = {
+    "expired": ("the certificate file has expired", "CERT_EXPIRED"),
+    "not_yet_valid": ("the certificate file is not valid yet", "CERT_NOT_YET_VALID"),
+    "small_key": ("the certificate's RSA key is under 2048 bits (Entra asks for 2048)", "CERT_KEY_TOO_SMALL"),
+}
+
+
 def _certificate_file_failure(pem: str) -> tuple[str, str] | None:
     """What spkit finds wrong with the certificate file itself before any sign-in, if anything (the
     scenario's ``certificate: expired|not_yet_valid|small_key``)."""
     from cryptography import x509
-    from cryptography.hazmat.primitives.asymmetric import rsa
 
     try:
         certificate = x509.load_pem_x509_certificate(Path(pem).read_bytes())
     except (OSError, ValueError):
         return None  # the card's file is the sandbox's own: unreadable only if it changed under us
-    now = datetime.now(UTC)
-    if certificate.not_valid_after_utc <= now:
-        return "the certificate file has expired", "CERT_EXPIRED"
-    if certificate.not_valid_before_utc > now:
-        return "the certificate file is not valid yet", "CERT_NOT_YET_VALID"
-    key = certificate.public_key()
-    if isinstance(key, rsa.RSAPublicKey) and key.key_size < 2048:
-        return (
-            f"the certificate's RSA key has {key.key_size} bits (Entra asks for 2048)",
-            "CERT_KEY_TOO_SMALL",
-        )
-    return None
+    return _CERTIFICATE_FAILURES.get(kind_of(certificate))
 
 
 def farm_user_failure(farm: dict[str, Any], user: dict[str, Any]) -> tuple[str, str]:
@@ -148,7 +144,7 @@ def _header(what: str, failure: tuple[str, str]) -> str:
 
 def _write(path: Path, header: str, data: dict[str, Any]) -> None:
     text = header + yaml.dump(data, Dumper=_DUMPER, sort_keys=False, default_flow_style=False)
-    write_unsynced(path, text.encode("utf-8"), mode=0o644)  # hundreds of files, each made again at will
+    atomic_write(path, text.encode("utf-8"), 0o644, durable=False)  # hundreds, each made again at will
 
 
 def write_profiles(

@@ -26,6 +26,7 @@ from ..fileio import atomic_write as write_private
 from ..fileio import atomic_write_json as write_json
 from ..fileio import private_folder
 from .access_tokens import SigningKey, new_signing_key
+from .app_certificates import APP_CERTIFICATE_KINDS
 from .certificate_builder import private_key_pem
 from .clouds import CLOUDS
 from .farm.state import (
@@ -575,8 +576,10 @@ def _build_tenant(
             raise _bad(f"app {app.name}: 'secret' must be valid, expired or none")
         certificate = a.get("certificate")
         if certificate:
-            kind = certificate if certificate in ("expired", "not_yet_valid", "small_key") else "valid"
-            _, _, cert = vault.app_certificate(name, app.name, **({"kind": kind} if kind != "valid" else {}))
+            kind = (
+                certificate if certificate in APP_CERTIFICATE_KINDS else "valid"
+            )  # key_expired: a valid file
+            _, _, cert = vault.app_certificate(name, app.name, kind)
             key = KeyCredential(stable_guid(app.client_id, "key"), cert, "sandbox certificate")
             if certificate == "key_expired":
                 # The registration's end date is past while the file is still valid, as when a key was

@@ -187,18 +187,8 @@ def _throttle(entry: Any, hosts: dict[str, set[int]]) -> dict[str, Any]:
     if not isinstance(entry, dict) or set(entry) - _THROTTLE_KEYS:
         raise _bad(f"each throttle entry is a mapping of {sorted(_THROTTLE_KEYS)}")
     rule: dict[str, Any] = {"host": _host(entry.get("host"), hosts, "throttle")}
-    path = entry.get("path", ".*")
-    try:
-        re.compile(str(path))
-    except re.error as exc:
-        raise _bad(f"throttle: 'path' {path!r} is not a regular expression: {exc}") from exc
-    rule["path"] = str(path)
-    count = entry.get("count")
-    if count is not None and (
-        isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1_000_000
-    ):
-        raise _bad(f"throttle: 'count' is a whole number from 1 to 1,000,000, not {count!r}")
-    rule["count"] = count
+    rule["path"] = _path(entry, "throttle")
+    rule["count"] = _count(entry, "throttle")
     retry = entry.get("retry_after_s", 1)
     if isinstance(retry, bool) or not isinstance(retry, int) or not 0 <= retry <= 3600:
         raise _bad(f"throttle: 'retry_after_s' is a whole number of seconds from 0 to 3,600, not {retry!r}")
@@ -228,10 +218,15 @@ def _server_error(entry: Any, hosts: dict[str, set[int]]) -> dict[str, Any]:
             f"server_errors: 'status' is 500 or 502, not {status!r} (503 and 429 are throttling: 'throttle')"
         )
     rule["status"] = status
+    rule["count"] = _count(entry, "server_errors")
+    return rule
+
+
+def _count(entry: dict, what: str) -> int | None:
+    """How many matching requests a rule answers: 1 to 1,000,000, or every one (absent)."""
     count = entry.get("count")
     if count is not None and (
         isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1_000_000
     ):
-        raise _bad(f"server_errors: 'count' is a whole number from 1 to 1,000,000, not {count!r}")
-    rule["count"] = count
-    return rule
+        raise _bad(f"{what}: 'count' is a whole number from 1 to 1,000,000, not {count!r}")
+    return count

@@ -21,29 +21,33 @@ class KindServices:
     what a delegated admin can read; and the verification options that mean something to it (the others
     are Online's tuning, ignored for a farm)."""
 
-    kind: str
     verify: Callable[..., Any]
     open_sites: Callable[..., Any]
     verify_options: frozenset[str]
+    personal_sites: str  # what its personal sites are called: OneDrive or My Sites
     refine_with_admin: Callable[..., Any] | None = None
 
 
 KINDS: dict[str, KindServices] = {
     "online": KindServices(
-        kind="online",
         verify=verify_online,
         open_sites=open_online_sites,
         verify_options=frozenset({"sample_size", "page_size"}),
+        personal_sites="OneDrive sites",
         refine_with_admin=refine_with_admin,
     ),
     "onprem": KindServices(
-        kind="onprem", verify=verify_onprem, open_sites=open_farm_sites, verify_options=frozenset()
+        verify=verify_onprem,
+        open_sites=open_farm_sites,
+        verify_options=frozenset(),
+        personal_sites="My Sites",
     ),
 }
 
 
 def services_for(profile: Any) -> KindServices:
-    """The services of the profile's kind (``online`` or ``onprem``)."""
+    """The services of the profile's kind (``online`` or ``onprem``); anything with a ``kind``, such as a
+    verification result, will do."""
     try:
         return KINDS[profile.kind]
     except KeyError:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import getpass
 import os
 import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +33,7 @@ from ..models.permissions import APP_ROLES, RESOURCE_NAMES
 from ..models.results import StepStatus, VerificationResult
 from ..models.secrets import SecretRef
 from ..store import ConnectionStore, SavedConnection
+from .kinds import services_for
 from .secret_values import secret_value, secrets_from
 from .verification import verify_profile
 
@@ -62,7 +61,7 @@ def record_facts(
 ) -> dict[str, Any]:
     """Everything the onboarding record of connection ``name`` shows; runs the verification now."""
     store = ConnectionStore(store_path) if store_path else ConnectionStore()
-    with _secrets_from(store, custom=store_path is not None):
+    with secrets_from(store):  # its store: references read from this store
         saved = store.get(name)
         profile = saved.profile
         result = verify_profile(profile, sample_size=sample_size)  # a farm keeps its own sample
@@ -101,17 +100,6 @@ def who_and_when(run_at: str | datetime | None = None) -> dict[str, str]:
         "at_iso": when.isoformat(timespec="seconds"),
         "spkit_version": __version__,
     }
-
-
-@contextmanager
-def _secrets_from(store: ConnectionStore, *, custom: bool) -> Iterator[None]:
-    """Resolve ``store:`` references through ``store`` while verifying (only matters for another store
-    than the default one, which ``secret_value`` reads unless told otherwise)."""
-    if not custom:
-        yield
-        return
-    with secrets_from(store):
-        yield
 
 
 # --- Online ---------------------------------------------------------------------------------------
@@ -345,7 +333,7 @@ def _sites(result: VerificationResult) -> dict[str, Any]:
         "detail": step.detail if step else "",
         "site_collections": result.facts.get("site_collections"),
         "personal_sites": result.facts.get("onedrive_sites"),
-        "personal_label": "My Sites" if result.kind == "onprem" else "OneDrive sites",
+        "personal_label": services_for(result).personal_sites,
         "sample": list(facts.get("sample") or []),
     }
 

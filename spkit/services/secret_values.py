@@ -9,12 +9,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..models.secrets import Secret, SecretRef, StoreResolver
-from ..store import ConnectionStore, resolve_store_secret
 
-_store: ContextVar[StoreResolver] = ContextVar("spkit_store_secrets", default=resolve_store_secret)
+if TYPE_CHECKING:
+    from ..store import ConnectionStore
+
+
+def _default_store(name: str, key: str) -> str:
+    """The default store's secret; the store (Fernet, file locks, MSAL's cache) is imported only when a
+    ``store:`` reference is resolved, not by every import of the services that resolve secrets."""
+    from ..store import resolve_store_secret
+
+    return resolve_store_secret(name, key)
+
+
+_store: ContextVar[StoreResolver] = ContextVar("spkit_store_secrets", default=_default_store)
 
 
 def secret_value(ref: SecretRef, card: dict[str, Any] | None = None) -> str:
@@ -24,7 +35,7 @@ def secret_value(ref: SecretRef, card: dict[str, Any] | None = None) -> str:
 
 def secret(ref: SecretRef, card: dict[str, Any] | None = None) -> Secret:
     """Like ``secret_value`` but wrapped, so the value prints as ``***``."""
-    return Secret(secret_value(ref, card))
+    return ref.resolve_secret(card, store=_store.get())
 
 
 @contextmanager

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ProfileError
-from ..fileio import atomic_write
+from ..fileio import atomic_write_json
 from ..models.app_ownership import was_created_by_spkit
 from ..models.profile import Profile, profile_from_dict
 from ..models.secrets import parse_secret_ref
@@ -216,7 +216,8 @@ class ConnectionStore:
                 fix=f"spkit connections rename '{name}' NEW_NAME",
             )
         values = _check_secret_values(secrets)
-        self._entry(read_document(self.path), name)  # an unknown name must not start a new key
+        if values:  # only secrets can start a key: an unknown name must not
+            self._entry(read_document(self.path), name)
         encrypted, new_key = self._encrypt(values, reentry=True)
         with self._transaction() as document:
             entry = self._entry(document, name)
@@ -310,7 +311,7 @@ class ConnectionStore:
         lost key encrypted (no key can read them; each is re-entered the same way)."""
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         copy_path = self.path.with_name(f"{self.path.name}.lost-key-{stamp}")
-        atomic_write(copy_path, (json.dumps(document, indent=2) + "\n").encode("utf-8"), 0o600)
+        atomic_write_json(copy_path, document)
         for entry in document["connections"].values():
             entry["secrets"] = {}
         log.warning(

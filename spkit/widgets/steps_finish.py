@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from ..services.diagnose import troubleshoot_hint
+from ..services.kinds import services_for
 from . import labels
 from .draft import CONFIGURE, ONPREM, SAVE, Draft
 from .form import FieldRow, box_message, button, html_block, message_html, panel, set_message, text
@@ -99,9 +100,8 @@ def sites_html(result: Any) -> str:
     if not sample and counts.get("site_collections") is None:
         return ""
     line = f"{counts.get('site_collections', 0)} site collections"
-    if counts.get("onedrive_sites") is not None:  # a farm's personal sites are My Sites, Online's OneDrive
-        personal = "My Sites" if result.kind == "onprem" else "OneDrive sites"
-        line += f" and {counts.get('onedrive_sites')} {personal}"
+    if counts.get("onedrive_sites") is not None:
+        line += f" and {counts.get('onedrive_sites')} {services_for(result).personal_sites}"
     rows = "".join(
         f'<tr><td>{_e(s.get("title") or "")}</td><td><a href="{_e(s.get("url"))}" target="_blank" '
         f'rel="noopener">{_e(s.get("url"))}</a></td></tr>'

@@ -11,12 +11,14 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO, spkit_cli
 from tests.helpers import write_profile
+from tests.services.batch.support import marked_processes
 
 SLOW_SITES = 5000  # with --latency 300 one listing takes ~10 s: long enough to interrupt in the middle
 
@@ -82,12 +84,14 @@ def test_ctrl_c_while_the_demo_starts_its_sandbox_is_one_line(tmp_path):
 
 
 def test_ctrl_c_during_the_demos_batch_is_one_line_and_nothing_after_it(tmp_path, sandbox_state_dir):
+    mark = uuid.uuid4().hex  # every process of the demo's batch inherits it
     shutil.copytree(REPO / "parameters", tmp_path / "parameters")
     (tmp_path / ".sandbox").symlink_to(sandbox_state_dir)  # the profiles point at ../.sandbox
     env = {
         "SPKIT_CONFIG_DIR": str(tmp_path / "config"),
         "SPKIT_CACHE_DIR": str(tmp_path / "cache"),
         "SPKIT_KEYRING": "off",
+        "SPKIT_TEST_BATCH_MARK": mark,
     }
     out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
     args = ["-m", "spkit.demo", "--state", str(tmp_path / ".sandbox"), "--parameters"]
@@ -96,7 +100,8 @@ def test_ctrl_c_during_the_demos_batch_is_one_line_and_nothing_after_it(tmp_path
         demo = _start(args, REPO, stdout, stderr, env)
         try:
             _wait_for(lambda: "spkit batch" in _text(out), demo, "the batch")
-            time.sleep(1.5)  # its workers and kernels are starting or running now
+            # a worker child (or its kernel) runs: the Ctrl-C lands inside the batch, not before it
+            _wait_for(lambda: set(marked_processes(mark)) - {demo.pid}, demo, "a batch worker")
             code = _ctrl_c(demo)
         finally:
             if demo.poll() is None:

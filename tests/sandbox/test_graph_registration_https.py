@@ -102,7 +102,12 @@ CONSENT_DELAY_S = 600.0
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     running = RunningSandbox(
-        SandboxOptions(state_dir=tmp_path_factory.mktemp("registration"), consent_delay_s=CONSENT_DELAY_S)
+        SandboxOptions(
+            state_dir=tmp_path_factory.mktemp("registration"),
+            consent_delay_s=CONSENT_DELAY_S,
+            directory=False,  # no slapd: consent is all this sandbox is for
+            sites=10,
+        )
     )
     try:
         with session_for_card(running.card, retries=0) as session:

@@ -387,9 +387,9 @@ def test_scopes_parsed_as_written(world: World) -> None:
 # --- what MSAL reads -----------------------------------------------------------------------------------------
 
 
-def test_client_info_and_sub_are_unpadded_base64url() -> None:
+def test_client_info_and_sub_are_unpadded_base64url(world: World) -> None:
     user = User("u@contoso.com", "p", "U", "00000000-0000-0000-0000-0000000000aa")
-    tenant = build_world().contoso
+    tenant = world.contoso
     text = client_info(user, tenant)
     assert "=" not in text
     padded = text + "=" * (-len(text) % 4)

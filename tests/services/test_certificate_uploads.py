@@ -24,18 +24,20 @@ def _upload(tmp_path: Path, name: str, write) -> Upload:
     return Upload(name, path.read_bytes())
 
 
-def _leftovers() -> list[Path]:
-    return sorted(Path(tempfile.gettempdir()).glob("spkit-import-*"))
-
-
-def test_a_pfx_with_its_password_is_stored_and_nothing_is_left_behind(tmp_path, loaded):
+def test_a_pfx_with_its_password_is_stored_and_nothing_is_left_behind(tmp_path, loaded, monkeypatch):
+    private = tmp_path / "tmp"  # this test's own temporary folder: others' uploads do not count
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    made: list[str] = []
+    mkdtemp = tempfile.mkdtemp
+    monkeypatch.setattr(tempfile, "mkdtemp", lambda *a, **k: made.append(mkdtemp(*a, **k)) or made[-1])
     store = CertificateStore(tmp_path / "store")
-    before = _leftovers()
     upload = _upload(tmp_path, "app.pfx", lambda p: write_pfx(loaded, p, "pw-123"))
     stored = import_uploaded_certificate(store, [upload], "pw-123")
     assert stored.thumbprint == loaded.thumbprint
     assert store.get(loaded.thumbprint).thumbprint == loaded.thumbprint
-    assert _leftovers() == before
+    assert len(made) == 1 and Path(made[0]).parent == private  # the bytes went to a private folder...
+    assert list(private.iterdir()) == []  # ...which is gone
 
 
 def test_a_pem_with_certificate_and_key_needs_no_password(tmp_path, loaded):

@@ -21,9 +21,11 @@ from tests.services.batch.support import onprem_profile
 def test_each_kind_names_its_own_services_and_options():
     assert set(KINDS) == {"online", "onprem"}
     online, onprem = KINDS["online"], KINDS["onprem"]
-    assert (online.kind, online.verify, online.open_sites) == ("online", verify_online, open_online_sites)
-    assert (onprem.kind, onprem.verify, onprem.open_sites) == ("onprem", verify_onprem, open_farm_sites)
+    assert (online.verify, online.open_sites) == (verify_online, open_online_sites)
+    assert (onprem.verify, onprem.open_sites) == (verify_onprem, open_farm_sites)
     assert online.verify_options == {"sample_size", "page_size"} and onprem.verify_options == frozenset()
+    assert (online.personal_sites, onprem.personal_sites) == ("OneDrive sites", "My Sites")
+    assert online.refine_with_admin is not None and onprem.refine_with_admin is None  # Entra's admin: Online
 
 
 def test_a_profile_gets_the_services_of_its_kind(tmp_path, card, card_path):

@@ -36,7 +36,6 @@ from .odata import top_value
 SITES_READ_ROLES = frozenset(
     {"Sites.Read.All", "Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All"}
 )
-SITES_READ_SCOPES = SITES_READ_ROLES
 ORGANIZATION_ROLES = frozenset(
     {"Organization.Read.All", "Directory.Read.All", "Organization.ReadWrite.All", "Directory.ReadWrite.All"}
 )

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 MAX_BARS = 40  # beyond this a per-connection chart is unreadable: the largest are shown, and said so
-STATUS_COLOURS = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#9a6700", "timeout": "#8250df"}
 OVERHEAD_COLOUR = "#d0d7de"
 _WIDTH_IN = 9.0
 _DPI = 144

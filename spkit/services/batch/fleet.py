@@ -30,7 +30,7 @@ from typing import Any
 from ...models.results import VerificationResult
 from . import NOTEBOOKS_DIR
 from .outcome import BatchOptions, ConnectionOutcome
-from .targets import BatchTarget, collect_targets
+from .targets import BatchTarget, collect_targets, one_line
 
 FLEET_MIME = "application/vnd.spkit.fleet+json"
 FLEET_NOTEBOOK = NOTEBOOKS_DIR / "fleet_verification.ipynb"
@@ -44,17 +44,6 @@ class FleetInterrupted(KeyboardInterrupt):
     def __init__(self, outcomes: list[ConnectionOutcome]) -> None:
         super().__init__("interrupted")
         self.outcomes = outcomes
-
-
-def _one_line(error: BaseException) -> str:
-    from ...errors import SpkitError
-
-    text = (
-        f"[{error.code}] {error.summary}"
-        if isinstance(error, SpkitError)
-        else f"{type(error).__name__}: {error}"
-    )
-    return " ".join(text.split())[:500]
 
 
 def verify_target(target: BatchTarget, sample_size: int = 10) -> ConnectionOutcome:
@@ -82,7 +71,7 @@ def verify_target(target: BatchTarget, sample_size: int = 10) -> ConnectionOutco
         profile = load_target(target.profile_path, target.connection)
         result = verify_profile(profile, sample_size=sample_size)
     except Exception as error:
-        return outcome("error", None, _one_line(error))
+        return outcome("error", None, one_line(error)[:500])
     return outcome("passed" if result.passed else "failed", result, None)
 
 

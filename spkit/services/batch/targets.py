@@ -42,7 +42,8 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.") or "connection"
 
 
-def _one_line(error: Exception) -> str:
+def one_line(error: BaseException) -> str:
+    """An error as one line for a batch row: its code and summary, or its type and text."""
     if isinstance(error, SpkitError):
         text = f"[{error.code}] {error.summary}"
     else:
@@ -56,7 +57,7 @@ def _profile_target(path: Path, source: str) -> BatchTarget:
     try:
         profile = load_profile(path)
     except Exception as error:  # a bad profile is a row of the batch, not the end of it
-        return BatchTarget(path.stem, source, profile_path=path.resolve(), error=_one_line(error))
+        return BatchTarget(path.stem, source, profile_path=path.resolve(), error=one_line(error))
     return BatchTarget(profile.name, source, profile_path=path.resolve(), kind=profile.kind)
 
 
@@ -69,7 +70,7 @@ def _connection_target(name: str, store) -> BatchTarget:
     except StoreError:  # unknown name, damaged or locked store: nothing to verify, bad input
         raise
     except Exception as error:  # a saved profile that no longer validates is a failed row
-        return BatchTarget(name, source, connection=name, error=_one_line(error))
+        return BatchTarget(name, source, connection=name, error=one_line(error))
     return BatchTarget(profile.name or name, source, connection=name, kind=profile.kind)
 
 

@@ -115,7 +115,7 @@ def test_a_hanging_connection_times_out_and_the_others_go_on(tmp_path, env, card
     assert done.returncode == 1, done.stderr
     assert statuses(out) == {"hanging-tenant": "timeout", "beside-the-hang": "passed"}
     row = next(r for r in summary(out)["connections"] if r["connection"] == "hanging-tenant")
-    assert "timed out after 20 s" in (row["problem"] or row["evidence"] or "")
+    assert "timed out after 20 s" in row["problem"]
     # It had its whole 20 s (a lower bound holds under any load); that it was cut there, not left to its
     # ~40 s of TLS handshakes, is the "timeout" status above and no child or kernel left below.
     assert row["duration_s"] >= 20, row["duration_s"]

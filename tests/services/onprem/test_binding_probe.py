@@ -9,6 +9,7 @@ import socket
 import ssl
 from urllib.parse import urlsplit
 
+import pytest
 from cryptography import x509
 
 from spkit.errors import AuthenticationError
@@ -52,8 +53,12 @@ def test_a_wrong_password_is_refused_and_stays_a_wrong_password(farm_profile, fa
     assert explain_refused(profile, url, refused) is refused
 
 
-def test_only_a_refused_ntlm_sign_in_over_https_is_probed(farm_profile, farm):
-    profile = farm_profile("spfarm", wrong_password=True)
+def test_only_a_refused_ntlm_sign_in_over_https_is_probed(farm_profile, farm, monkeypatch):
+    """No proof sign-in for another refusal or over plain http: the guards, not a failed probe, decide."""
+    from spkit.services.onprem import binding_probe
+
+    monkeypatch.setattr(binding_probe, "try_sign_in", lambda *a, **k: pytest.fail("probed"))
+    profile = farm_profile("spfarm")  # the right password: a probe would prove a mismatch if it ran
     other = AuthenticationError("signing in", code="ONPREM_BASIC_ONLY")
     assert explain_refused(profile, f"{farm['url']}/_api/web", other) is other
     assert binding_mismatch(profile, "http://sharepoint.fabrikam.localhost/_api/web") is None

@@ -1,6 +1,6 @@
-"""How far a batch is, on stderr: a tqdm bar (done / failed / running) when stderr is a terminal, else
-one plain line per finished connection, so a CI log or a redirected file stays readable (no carriage
-returns, no bar redrawn a thousand times)."""
+"""How far a batch is, drawn on stderr for ``spkit batch``: a tqdm bar (done / failed / running) when
+stderr is a terminal, else one plain line per finished connection, so a CI log or a redirected file stays
+readable (no carriage returns, no bar redrawn a thousand times)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import sys
 import threading
 from typing import TextIO
 
-from .outcome import ConnectionOutcome
-from .targets import BatchTarget
+from ..services.batch.outcome import ConnectionOutcome
+from ..services.batch.targets import BatchTarget
 
 
 def is_terminal(stream: TextIO) -> bool:

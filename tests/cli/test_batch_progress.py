@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import io
 
+from spkit.cli.batch_progress import BatchProgress
 from spkit.services.batch.outcome import ConnectionOutcome
-from spkit.services.batch.progress import BatchProgress
 from spkit.services.batch.targets import BatchTarget
 
 
